@@ -154,7 +154,7 @@ func TestCorpusConformance(t *testing.T) {
 // `universe validate` does.
 func BenchmarkValidateCorpus(b *testing.B) {
 	corpus := sharedtest.Corpus(b)
-	fsys := os.DirFS(corpus)
+	fsys := repo.DirFS(corpus)
 	for b.Loop() {
 		tree, err := repo.Load(context.Background(), fsys)
 		if err != nil {

@@ -274,7 +274,15 @@ func loadRevision(fsys fs.FS, rev *Revision) []Finding {
 	return out
 }
 
+// readFile reads a manifest, refusing files over MaxFileSize.
 func readFile(fsys fs.FS, name string) ([]byte, error) {
+	if d, ok := fsys.(*dirFS); ok {
+		data, err := d.ReadFile(name)
+		if err != nil && !errors.Is(err, ErrTooLarge) {
+			return nil, fmt.Errorf("reading %s: %w", name, err)
+		}
+		return data, err
+	}
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
@@ -292,7 +300,7 @@ func readFile(fsys fs.FS, name string) ([]byte, error) {
 		n, err := f.Read(data[len(data):cap(data)])
 		data = data[:len(data)+n]
 		if len(data) > MaxFileSize {
-			return nil, fmt.Errorf("%s is larger than the limit of %d bytes", name, MaxFileSize)
+			return nil, tooLarge(name, MaxFileSize)
 		}
 		if err == io.EOF {
 			return data, nil

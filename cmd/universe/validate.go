@@ -79,7 +79,7 @@ func (o *validateOptions) run(cmd *cobra.Command, app *App, args []string) error
 	}
 	total := &lint.Report{}
 	for _, t := range targets {
-		tree, err := repo.Load(cmd.Context(), os.DirFS(t.root))
+		tree, err := repo.Load(cmd.Context(), repo.DirFS(t.root))
 		if err != nil {
 			return fmt.Errorf("loading %s: %w", t.root, err)
 		}
