@@ -12,8 +12,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/universe-pm/universe/repo"
 )
@@ -213,6 +215,10 @@ func replaceDir(tmp, out string) error {
 type outFile struct {
 	name  string
 	parts [][]byte
+	// link names an earlier file with the same content: this one is
+	// written as a hard link to it (split files repeat across DC/OS
+	// releases).
+	link string
 }
 
 var (
@@ -278,6 +284,7 @@ func plan(outs []*revOut, now time.Time, res *Result) []outFile {
 		files = append(files, listFile(RepoFile(dcos), nil, entries), textFile(ContentTypeFile(RepoFile(dcos)), MediaType(mv)))
 		files = append(files, splitFiles(dcos, sel, form, nil)...)
 	}
+	linkSame(files)
 
 	// The native index: every revision, with its sha256.
 	native := make([][]byte, len(outs))
@@ -305,6 +312,28 @@ func withSum(o *revOut) []byte {
 	b = append(b, `, "sha256": "`...)
 	b = append(b, o.sum...)
 	return append(b, `"}`...)
+}
+
+// linkSame marks each split file whose parts are the very same slices as
+// an earlier file's as a link to that file.
+func linkSame(files []outFile) {
+	seen := map[string]string{}
+	var key []byte
+	for i := range files {
+		f := &files[i]
+		if !strings.Contains(f.name, "/package/") {
+			continue
+		}
+		key = key[:0]
+		for _, p := range f.parts {
+			key = fmt.Appendf(key, "%p:%d,", unsafe.SliceData(p), len(p))
+		}
+		if first, ok := seen[string(key)]; ok {
+			f.link = first
+			continue
+		}
+		seen[string(key)] = f.name
+	}
 }
 
 // splitFiles groups entries by package name, in order of first appearance
@@ -358,14 +387,31 @@ func writeAll(ctx context.Context, dir string, files []outFile) error {
 		if ctx.Err() != nil {
 			break
 		}
-		next <- f
+		if f.link == "" {
+			next <- f
+		}
 	}
 	close(next)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("building index: %w", err)
 	}
-	return first
+	if first != nil {
+		return first
+	}
+	for _, f := range files {
+		if f.link == "" {
+			continue
+		}
+		p := filepath.Join(dir, f.name)
+		if err := os.Link(filepath.Join(dir, f.link), p); err != nil {
+			// No hard links on this file system: write a copy.
+			if err := writeFile(p, f.parts); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func writeFile(path string, parts [][]byte) error {
@@ -438,16 +484,27 @@ func entryOf(rev *repo.Revision) (*revOut, error) {
 		o.name = rev.Package
 	}
 	o.rel = rev.Release
+	// The encoded entry is close to the sum of its files, the template
+	// growing by a third in base64.
+	size := 64
+	for _, f := range rev.Files() {
+		size += len(f.Data) + len(f.Data)/3
+	}
+	enc := func(v any) []byte { return Append(make([]byte, 0, size), v) }
 	is6 := e.String("packagingVersion") == "6.0"
 	if is6 {
-		o.native = Append(nil, e)
-		o.v5 = Append(nil, downgrade(e, 5))
-		o.v4 = Append(nil, downgrade(e, 4))
+		o.native = enc(e)
+		o.v5 = enc(downgrade(e, 5))
+		o.v4 = enc(downgrade(e, 4))
 	} else {
-		o.v5 = Append(nil, e)
+		o.v5 = enc(e)
 		o.v4 = o.v5
 	}
-	o.v3 = Append(nil, below110(e, is6))
+	if v3 := below110(e, is6); v3 != e {
+		o.v3 = enc(v3)
+	} else {
+		o.v3 = o.v5
+	}
 	s := sha256.Sum256(o.nativeBytes())
 	o.sum = hex.EncodeToString(s[:])
 	return o, nil
@@ -471,17 +528,25 @@ func downgrade(e *Object, n int) *Object {
 // later packages downgraded to 3.0 (our 6.0 ones lose their dependencies).
 func below110(e *Object, is6 bool) *Object {
 	c := e.Clone()
+	changed := false
 	if cv, ok := c.Get("config"); ok {
 		if cfg, ok := cv.(*Object); ok {
 			if props, ok := cfg.Get("properties"); ok {
-				cfg = cfg.Clone()
-				cfg.Set("properties", escapeProps(deepCopy(props)))
-				c.Set("config", cfg)
+				cp := deepCopy(props)
+				if escapeProps(cp) {
+					cfg = cfg.Clone()
+					cfg.Set("properties", cp)
+					c.Set("config", cfg)
+					changed = true
+				}
 			}
 		}
 	}
 	switch c.String("packagingVersion") {
 	case "2.0", "3.0":
+		if !changed {
+			return e
+		}
 		return c
 	}
 	if is6 {
@@ -493,12 +558,19 @@ func below110(e *Object, is6 bool) *Object {
 	return c
 }
 
-// escapeProps is the reference's json_escape_compatibility, applied to a
-// copy of config.properties.
-func escapeProps(v any) any {
+// escapeProps is the reference's json_escape_compatibility, applied in
+// place to a copy of config.properties. It reports whether a string changed.
+func escapeProps(v any) bool {
 	props, ok := v.(*Object)
 	if !ok {
-		return v
+		return false
+	}
+	changed := false
+	set := func(p *Object, k, s string) {
+		if e := escapeQuotes(s); e != s {
+			p.Set(k, e)
+			changed = true
+		}
 	}
 	for _, pv := range props.Vals {
 		p, ok := pv.(*Object)
@@ -507,7 +579,7 @@ func escapeProps(v any) any {
 		}
 		if d, ok := p.Get("description"); ok {
 			if s, ok := d.(string); ok {
-				p.Set("description", escapeQuotes(s))
+				set(p, "description", s)
 			}
 		}
 		if t, ok := p.Get("type"); ok {
@@ -515,17 +587,19 @@ func escapeProps(v any) any {
 			case "string":
 				if d, ok := p.Get("default"); ok {
 					if s, ok := d.(string); ok {
-						p.Set("default", escapeQuotes(s))
+						set(p, "default", s)
 					}
 				}
 			case "object":
 				if sub, ok := p.Get("properties"); ok {
-					p.Set("properties", escapeProps(sub))
+					if escapeProps(sub) {
+						changed = true
+					}
 				}
 			}
 		}
 	}
-	return props
+	return changed
 }
 
 // escapeQuotes is re.sub(r'([^\\])"', r'\1\"', s): a backslash before each
