@@ -62,8 +62,7 @@ func (e *jsonSyntaxError) Error() string {
 // jsonScan is the result of scanning one document.
 //
 // It keeps a private copy of the document's text: Value's strings share it,
-// and Pos and KeyPos read it to build the position index. All methods are safe
-// for concurrent use.
+// and Pos and KeyPos read it. All methods are safe for concurrent use.
 type jsonScan struct {
 	// Value is the decoded document, exactly as encoding/json decodes it into
 	// an any with UseNumber: map[string]any, []any, json.Number (the source
@@ -100,7 +99,8 @@ type jsonNode struct {
 	next int // tape index just past this value and everything inside it
 }
 
-// scanJSON checks, decodes and indexes one JSON document in a single pass.
+// scanJSON checks and decodes one JSON document in a single pass, and finds
+// its duplicate keys and the things lint warns about.
 //
 // It accepts exactly the documents encoding/json accepts, except that a
 // leading UTF-8 byte order mark is skipped and reported in BOM rather than
@@ -283,9 +283,9 @@ func (s *jsonScan) buildTape() {
 
 // jsonText converts byte offsets in a document to lines and columns.
 type jsonText struct {
-	src   string
-	lines []int // offset where each line starts; lines[0] is past any BOM
-	ascii bool  // whether src is ASCII past any BOM, so columns count bytes
+	src   string // the document
+	lines []int  // offset where each line starts; lines[0] is past any BOM
+	ascii bool   // whether src is ASCII past any BOM, so columns count bytes
 }
 
 // buildLines records where each line of the text starts.
@@ -966,9 +966,9 @@ func jsonHexVal(c byte) rune {
 // jsonTapeBuilder lays out a document already known to be valid on a tape
 // of jsonNode.
 type jsonTapeBuilder struct {
-	src  string
-	i    int // offset of the next byte to read
-	tape []jsonNode
+	src  string     // the document
+	i    int        // offset of the next byte to read
+	tape []jsonNode // the values laid out so far
 }
 
 // skipSpace advances past JSON whitespace.
