@@ -175,12 +175,12 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) {
 		"leader": r.Host, "frameworkId": "sandbox-framework-0001",
 		"marathon_config": map[string]any{
 			"master": "local", "mesos_role": "*", "mesos_user": "root", "framework_name": "marathon",
-			"features": []string{}, "max_running_deployments": s.cfg.MaxRunningDeployments,
+			"features": []string{}, "task_lost_expunge_initial_delay": 300000, "task_lost_expunge_interval": 30000, "max_running_deployments": s.cfg.MaxRunningDeployments,
 			"failover_timeout": 604800, "checkpoint": true, "hostname": "localhost", "local_port_min": 10000, "local_port_max": 20000,
 			"task_launch_timeout": 300000, "task_reservation_timeout": 20000, "reconciliation_initial_delay": 15000, "reconciliation_interval": 600000,
-			"mesos_leader_ui_url": "", "webui_url": nil, "executor": "//cmd", "access_control_allow_origin": nil,
+			"mesos_leader_ui_url": "", "executor": "//cmd",
 		},
-		"zookeeper_config": map[string]any{"zk": "zk://localhost:2181/marathon", "zk_timeout": 10000, "zk_session_timeout": 10000, "zk_max_versions": 50},
+		"zookeeper_config": map[string]any{"zk": "zk://localhost:2181/marathon", "zk_connection_timeout": 10000, "zk_timeout": 10000, "zk_session_timeout": 10000, "zk_max_versions": 50},
 		"http_config":      map[string]any{"http_port": 8080, "https_port": 8443},
 	})
 }

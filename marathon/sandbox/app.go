@@ -337,7 +337,7 @@ func (a *appState) counts() (staged, running, healthy, unhealthy int) {
 func (a *appState) taskJSON(t *task) map[string]any {
 	m := map[string]any{
 		"id": t.ID, "appId": t.AppID, "host": t.Host, "slaveId": t.AgentID,
-		"state": t.State, "stagedAt": ts(t.StagedAt), "version": t.Version,
+		"state": t.State, "stagedAt": ts(t.StagedAt), "version": t.Version, "role": "*",
 		"ports": t.Ports, "servicePorts": []int{},
 		"ipAddresses": []any{map[string]any{"ipAddress": "127.0.0.1", "protocol": "IPv4"}},
 	}
