@@ -3,10 +3,10 @@ package lint
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 
+	"github.com/universe-pm/universe/internal/parallel"
 	"github.com/universe-pm/universe/repo"
 )
 
@@ -83,26 +83,7 @@ func Run(ctx context.Context, t *repo.Tree) (*Report, error) {
 	revs := t.Revisions()
 	results := make([][]repo.Finding, len(revs))
 	m := &memo{}
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(runtime.GOMAXPROCS(0), max(len(revs), 1)) {
-		wg.Go(func() {
-			for i := range next {
-				results[i] = checkRevision(t, m, revs[i])
-			}
-		})
-	}
-feed:
-	for i := range revs {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	if err := parallel.For(ctx, len(revs), func(i int) { results[i] = checkRevision(t, m, revs[i]) }); err != nil {
 		return nil, fmt.Errorf("validating: %w", err)
 	}
 	rep := &Report{Packages: len(t.Packages), Revisions: len(revs)}

@@ -7,13 +7,13 @@ import (
 	"io"
 	"io/fs"
 	"regexp"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/Masterminds/semver/v3"
+
+	"github.com/universe-pm/universe/internal/parallel"
 )
 
 // Layout patterns, as Universe's validator defines them.
@@ -139,27 +139,7 @@ func Load(ctx context.Context, fsys fs.FS) (*Tree, error) {
 
 	// Read and parse the revisions concurrently.
 	problems := make([][]Finding, len(jobs))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	workers := min(runtime.GOMAXPROCS(0), len(jobs))
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				problems[i] = loadRevision(fsys, jobs[i])
-			}
-		})
-	}
-feed:
-	for i := range jobs {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	if err := parallel.For(ctx, len(jobs), func(i int) { problems[i] = loadRevision(fsys, jobs[i]) }); err != nil {
 		return nil, fmt.Errorf("loading package tree: %w", err)
 	}
 	for _, ps := range problems {
