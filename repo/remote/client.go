@@ -1,0 +1,458 @@
+package remote
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/universe-pm/universe/repo"
+	"github.com/universe-pm/universe/repo/catalog"
+	"github.com/universe-pm/universe/repo/index"
+)
+
+// Options configure a Client. Zero values take the defaults.
+type Options struct {
+	// HTTPClient is wrapped with retries; a client with a 60 s timeout
+	// when nil.
+	HTTPClient *http.Client
+	// CacheDir holds fetched repositories; required.
+	CacheDir string
+	// MaxSize bounds a repository's index, compressed or not; 64 MiB.
+	MaxSize int64
+	// TTL is how long a fetched index is used without asking the server
+	// again; after it, the client revalidates with If-None-Match. 5 min.
+	TTL time.Duration
+	// Retries is the number of retries of a failed request (network
+	// errors and 5xx); 3. Backoff runs from RetryWaitMin to RetryWaitMax.
+	Retries                    int
+	RetryWaitMin, RetryWaitMax time.Duration
+	// UserAgent is sent as Cosmos sends it: "<product>/<ver> dcos/<release>".
+	UserAgent string
+	// Logger receives retry attempts; nil for none.
+	Logger *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Client fetches repositories, keeps them in an on-disk cache and
+// verifies native indexes.
+type Client struct {
+	http *retryablehttp.Client
+	opts Options
+}
+
+// New returns a Client.
+func New(opts Options) *Client {
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 60 * time.Second}
+	}
+	if opts.MaxSize == 0 {
+		opts.MaxSize = 64 << 20
+	}
+	if opts.TTL == 0 {
+		opts.TTL = 5 * time.Minute
+	}
+	if opts.Retries == 0 {
+		opts.Retries = 3
+	}
+	if opts.RetryWaitMin == 0 {
+		opts.RetryWaitMin = 200 * time.Millisecond
+	}
+	if opts.RetryWaitMax == 0 {
+		opts.RetryWaitMax = 2 * time.Second
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = "universe/dev dcos/2.0"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	rc := retryablehttp.NewClient()
+	rc.HTTPClient = opts.HTTPClient
+	rc.RetryMax = opts.Retries
+	rc.RetryWaitMin, rc.RetryWaitMax = opts.RetryWaitMin, opts.RetryWaitMax
+	rc.Logger = nil
+	if opts.Logger != nil {
+		rc.Logger = opts.Logger
+	}
+	// Return the last response after the retries so its status is reported.
+	rc.ErrorHandler = func(resp *http.Response, err error, tries int) (*http.Response, error) {
+		if err != nil {
+			return resp, fmt.Errorf("after %d attempts: %w", tries, err)
+		}
+		return resp, nil
+	}
+	return &Client{http: rc, opts: opts}
+}
+
+// Accept is what the client sends: every index version it reads, the
+// native one first.
+var Accept = strings.Join([]string{index.MediaType(6), index.MediaType(5), index.MediaType(4), index.MediaType(3)}, ",")
+
+// Errors of Open.
+var (
+	ErrUnsupportedType = errors.New("unsupported content type")
+	ErrTooLarge        = errors.New("repository index too large")
+)
+
+// Repository is a fetched repository, read from the cache on demand.
+type Repository struct {
+	Source Source
+	// Media is the index's media-type version (3 to 6).
+	Media int
+	// FetchedAt is when the index was last fetched or revalidated.
+	FetchedAt time.Time
+	// Stale is why a cached copy is used although it could not be
+	// revalidated; nil when it is current.
+	Stale error
+	// Corrupted lists the packages left out because an entry's content
+	// did not match its sha256.
+	Corrupted []error
+
+	dir string
+	bad []string
+}
+
+type cacheMeta struct {
+	URL         string    `json:"url"`
+	ETag        string    `json:"etag,omitempty"`
+	Media       int       `json:"media"`
+	FetchedAt   time.Time `json:"fetchedAt"`
+	Digest      string    `json:"digest,omitempty"`
+	GeneratedAt string    `json:"generatedAt,omitempty"`
+	Corrupted   []string  `json:"corrupted,omitempty"`
+	BadPackages []string  `json:"badPackages,omitempty"`
+}
+
+// summary is what the cache keeps about one revision, for listing and
+// searching without reading the packages.
+type summary struct {
+	Name             string   `json:"name"`
+	Version          string   `json:"version"`
+	Release          int      `json:"releaseVersion"`
+	PackagingVersion string   `json:"packagingVersion,omitempty"`
+	Description      string   `json:"description,omitempty"`
+	Tags             []string `json:"tags,omitempty"`
+	Selected         bool     `json:"selected,omitempty"`
+	Framework        bool     `json:"framework,omitempty"`
+	SHA256           string   `json:"sha256,omitempty"`
+}
+
+func (c *Client) cacheDir(src Source) string {
+	h := sha256.Sum256([]byte(src.URL))
+	return filepath.Join(c.opts.CacheDir, "repos", hex.EncodeToString(h[:8]))
+}
+
+// Open returns the repository src, from the cache while it is fresher than
+// the TTL, else fetched (with If-None-Match when cached). When the server
+// fails and a cached copy exists, that copy is returned with Stale set.
+func (c *Client) Open(ctx context.Context, src Source) (*Repository, error) {
+	dir := c.cacheDir(src)
+	meta, _ := readMeta(dir)
+	if meta != nil && meta.URL == src.URL && c.opts.Now().Sub(meta.FetchedAt) < c.opts.TTL {
+		return c.cached(src, dir, meta), nil
+	}
+	r, err := c.fetch(ctx, src, dir, meta)
+	if err != nil {
+		if meta != nil && meta.URL == src.URL && ctx.Err() == nil {
+			r := c.cached(src, dir, meta)
+			r.Stale = err
+			return r, nil
+		}
+		return nil, fmt.Errorf("repository %s (%s): %w", src.Name, src.URL, err)
+	}
+	return r, nil
+}
+
+func (c *Client) cached(src Source, dir string, m *cacheMeta) *Repository {
+	r := &Repository{Source: src, Media: m.Media, FetchedAt: m.FetchedAt, dir: dir, bad: m.BadPackages}
+	for _, s := range m.Corrupted {
+		r.Corrupted = append(r.Corrupted, errors.New(s))
+	}
+	return r
+}
+
+func readMeta(dir string) (*cacheMeta, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "meta.json"))
+	if err != nil {
+		return nil, err
+	}
+	m := &cacheMeta{}
+	if err := json.Unmarshal(data, m); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "summary.json")); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (c *Client) fetch(ctx context.Context, src Source, dir string, meta *cacheMeta) (*Repository, error) {
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, src.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", Accept)
+	req.Header.Set("Accept-Encoding", "gzip")
+	req.Header.Set("User-Agent", c.opts.UserAgent)
+	if meta != nil && meta.ETag != "" && meta.URL == src.URL {
+		req.Header.Set("If-None-Match", meta.ETag)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotModified && meta != nil {
+		meta.FetchedAt = c.opts.Now()
+		if err := writeJSONFile(filepath.Join(dir, "meta.json"), meta); err != nil {
+			return nil, err
+		}
+		return c.cached(src, dir, meta), nil
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("server answered %s", resp.Status)
+	}
+	media, err := mediaVersion(resp.Header.Get("Content-Type"))
+	if err != nil {
+		return nil, err
+	}
+	body, err := c.readBody(resp)
+	if err != nil {
+		return nil, err
+	}
+	ix, err := index.Decode(body)
+	if err != nil {
+		return nil, fmt.Errorf("decoding the index: %w", err)
+	}
+	m := &cacheMeta{URL: src.URL, ETag: resp.Header.Get("ETag"), Media: media, FetchedAt: c.opts.Now(),
+		Digest: ix.Digest, GeneratedAt: ix.GeneratedAt}
+	bad := map[string]bool{}
+	if media == 6 {
+		if ix.Version != "v6" {
+			return nil, fmt.Errorf("%w: a v6 index without \"version\": \"v6\"", ErrUnsupportedType)
+		}
+		if got := digestOf(ix.Entries); got != ix.Digest {
+			return nil, fmt.Errorf("index digest is %s, the index says %s", got, ix.Digest)
+		}
+		for i := range ix.Entries {
+			if err := ix.Entries[i].Verify(); err != nil {
+				if !bad[ix.Entries[i].Name] {
+					m.BadPackages = append(m.BadPackages, ix.Entries[i].Name)
+				}
+				bad[ix.Entries[i].Name] = true
+				m.Corrupted = append(m.Corrupted, err.Error())
+			}
+		}
+	}
+	if err := writeCache(dir, ix, bad, m); err != nil {
+		return nil, err
+	}
+	return c.cached(src, dir, m), nil
+}
+
+// digestOf is the native index's top-level digest over its entries.
+func digestOf(entries []index.Entry) string {
+	h := sha256.New()
+	for _, e := range entries {
+		fmt.Fprintf(h, "%s\t%d\t%s\n", e.Name, e.Release, e.SHA256)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+func mediaVersion(ct string) (int, error) {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err == nil && mt == "application/vnd.dcos.universe.repo+json" {
+		switch params["version"] {
+		case "v3":
+			return 3, nil
+		case "v4":
+			return 4, nil
+		case "v5":
+			return 5, nil
+		case "v6":
+			return 6, nil
+		}
+	}
+	return 0, fmt.Errorf("%w %q: want %s (v3 to v6)", ErrUnsupportedType, ct, index.MediaTypePrefix)
+}
+
+func (c *Client) readBody(resp *http.Response) ([]byte, error) {
+	limit := c.opts.MaxSize
+	if resp.ContentLength > limit {
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, resp.ContentLength, limit)
+	}
+	var r io.Reader = io.LimitReader(resp.Body, limit+1)
+	switch enc := strings.ToLower(resp.Header.Get("Content-Encoding")); enc {
+	case "", "identity":
+	case "gzip":
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, fmt.Errorf("reading the index: %w", err)
+		}
+		r = io.LimitReader(zr, limit+1)
+	default:
+		return nil, fmt.Errorf("unsupported content encoding %q", enc)
+	}
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("reading the index: %w", err)
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("%w: over %d bytes", ErrTooLarge, limit)
+	}
+	return body, nil
+}
+
+// writeCache writes the repository's summary and one file per package
+// into a fresh directory, then swaps it in.
+func writeCache(dir string, ix *index.Index, bad map[string]bool, m *cacheMeta) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return fmt.Errorf("caching: %w", err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("caching: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := os.Mkdir(filepath.Join(tmp, "packages"), 0o755); err != nil {
+		return fmt.Errorf("caching: %w", err)
+	}
+	var sums []summary
+	groups := map[string][][]byte{}
+	var order []string
+	for _, e := range ix.Entries {
+		if bad[e.Name] || !namePattern.MatchString(e.Name) {
+			continue
+		}
+		sums = append(sums, summary{Name: e.Name, Version: e.Version, Release: e.Release, PackagingVersion: e.PackagingVersion,
+			Description: e.Description, Tags: e.Tags, Selected: e.Selected, Framework: e.Framework, SHA256: e.SHA256})
+		if _, ok := groups[e.Name]; !ok {
+			order = append(order, e.Name)
+		}
+		groups[e.Name] = append(groups[e.Name], e.Raw)
+	}
+	for _, name := range order {
+		var b bytes.Buffer
+		b.WriteString(`{"packages": [`)
+		for i, raw := range groups[name] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.Write(raw)
+		}
+		b.WriteString("]}")
+		if err := os.WriteFile(filepath.Join(tmp, "packages", name+".json"), b.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("caching: %w", err)
+		}
+	}
+	if err := writeJSONFile(filepath.Join(tmp, "summary.json"), sums); err != nil {
+		return err
+	}
+	if err := writeJSONFile(filepath.Join(tmp, "meta.json"), m); err != nil {
+		return err
+	}
+	old := tmp + ".old"
+	if err := os.Rename(dir, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("caching: %w", err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return fmt.Errorf("caching: %w", err)
+	}
+	os.RemoveAll(old)
+	return nil
+}
+
+func writeJSONFile(path string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("caching: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("caching: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("caching: %w", err)
+	}
+	return nil
+}
+
+var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
+
+// Name returns the repository's configured name.
+func (r *Repository) Name() string { return r.Source.Name }
+
+// Summaries returns every revision the repository offers.
+func (r *Repository) Summaries(ctx context.Context) ([]catalog.Summary, error) {
+	data, err := os.ReadFile(filepath.Join(r.dir, "summary.json"))
+	if err != nil {
+		return nil, fmt.Errorf("repository %s: %w", r.Source.Name, err)
+	}
+	var s []summary
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("repository %s: cache: %w", r.Source.Name, err)
+	}
+	out := make([]catalog.Summary, len(s))
+	for i, e := range s {
+		out[i] = catalog.Summary{Name: e.Name, Version: e.Version, Release: e.Release, Description: e.Description,
+			Tags: e.Tags, Selected: e.Selected, Framework: e.Framework}
+	}
+	return out, nil
+}
+
+// Package returns the package called name, reading only that package's
+// cached file; for a native index each revision is verified against its
+// sha256 again. It returns (nil, nil) when the repository has no such
+// package, and an error wrapping index.ErrDigest for corrupted content.
+func (r *Repository) Package(ctx context.Context, name string) (*repo.Package, error) {
+	if !namePattern.MatchString(name) {
+		return nil, nil
+	}
+	if slices.Contains(r.bad, name) {
+		return nil, fmt.Errorf("repository %s: package %s: %w: left out as corrupted", r.Source.Name, name, index.ErrDigest)
+	}
+	data, err := os.ReadFile(filepath.Join(r.dir, "packages", name+".json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("repository %s: %w", r.Source.Name, err)
+	}
+	ix, err := index.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("repository %s: package %s: %w", r.Source.Name, name, err)
+	}
+	if r.Media == 6 {
+		for i := range ix.Entries {
+			if err := ix.Entries[i].Verify(); err != nil {
+				return nil, fmt.Errorf("repository %s: %w", r.Source.Name, err)
+			}
+		}
+	}
+	p, err := index.Package(ctx, name, ix.Entries)
+	if err != nil {
+		return nil, fmt.Errorf("repository %s: %w", r.Source.Name, err)
+	}
+	return p, nil
+}
+
+var _ catalog.Source = (*Repository)(nil)
