@@ -1,0 +1,477 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/universe-pm/universe/marathon"
+	"github.com/universe-pm/universe/repo"
+)
+
+// The stages of Render, as errors name them.
+const (
+	StageOptions  = "options"  // decoding, merging and validating options
+	StageScope    = "scope"    // building the template's scope
+	StageTemplate = "template" // parsing and rendering the mustache template
+	StageJSON     = "json"     // the rendered text as a JSON object
+	StageLabels   = "labels"   // the template's labels
+	StageMarathon = "marathon" // Marathon's app and group rules
+)
+
+// Request is what to render.
+type Request struct {
+	// Revision is the package revision; its Template is rendered.
+	Revision *repo.Revision
+	// Options are the user-supplied options only (from --options, --set,
+	// --set-file, or an install request), merged over the defaults. They
+	// also become the DCOS_PACKAGE_OPTIONS label.
+	Options map[string]any
+	// AppID, when set, replaces the rendered id (normalised with a leading
+	// "/"); for a group, the group's id.
+	AppID string
+	// Source is the repository URI the package came from
+	// (DCOS_PACKAGE_SOURCE).
+	Source string
+	// Dependencies holds, for a 6.0 package, the merged options of each
+	// resolved dependency by package name; the template sees them as
+	// dependencies.<name>. Every non-optional dependency must be present.
+	Dependencies map[string]map[string]any
+	// SkipValidation skips validating the merged options against
+	// config.json. Installs never set it; the corpus conformance test and the
+	// template/render lint rule do, to render exactly what a template
+	// produces from its defaults (invalid defaults are config/default's).
+	SkipValidation bool
+	// SkipMarathon skips the last stage, Marathon's rules.
+	SkipMarathon bool
+}
+
+// Result is a rendered package.
+type Result struct {
+	// JSON is the final Marathon app (or group) as compact JSON.
+	JSON []byte
+	// Value is the same document decoded (numbers as json.Number).
+	Value map[string]any
+	// Merged are the merged options: defaults overlaid with the user's.
+	Merged map[string]any
+	// Rendered is the template's output before decoration, byte for byte.
+	Rendered []byte
+	// Group reports whether the document is a Marathon group (6.0 only).
+	Group bool
+}
+
+// Error is a failure of one stage of Render. File is the tree-relative
+// path of the file at fault; Line and Col locate it in the template when
+// that is known; Snippet shows the offending rendered line with a caret.
+type Error struct {
+	Stage   string
+	File    string
+	Line    int
+	Col     int
+	Pointer string
+	Message string
+	Snippet string
+	// Err is the underlying error: an *OptionsError for stage "options"
+	// validation failures, a *marathon.Error for stage "marathon".
+	Err error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: ", e.Stage)
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d", e.Line)
+			if e.Col > 0 {
+				fmt.Fprintf(&b, ":%d", e.Col)
+			}
+		}
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Message)
+	if e.Pointer != "" {
+		fmt.Fprintf(&b, " (at %s)", e.Pointer)
+	}
+	if e.Snippet != "" {
+		b.WriteString("\n")
+		b.WriteString(e.Snippet)
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Render computes the Marathon JSON of a package revision as Cosmos 0.6
+// does (cosmos-rendering.md §1 steps 2–8), then checks it against
+// Marathon's rules:
+//
+//  1. defaults from config.json (Defaults), user options merged over them
+//     (Merge);
+//  2. the merged options validated against config.json, every violation
+//     reported at once (an *OptionsError); unlike Cosmos, also when they are
+//     empty; options for a package without config.json are an error;
+//  3. scope = merged + {"resource": resource.json} + for 6.0
+//     {"dependencies": {name: options}};
+//  4. mustache with Cosmos's semantics (no HTML escaping, values converted
+//     as jsonToJava, `.isEmpty`, the asJson lambda, no partials);
+//  5. the output must be a JSON object whose labels map strings to strings;
+//  6. labels: the template's, then DCOS_PACKAGE_NAME, _VERSION, _SOURCE,
+//     _OPTIONS and _DEFINITION; AppID replaces id;
+//  7. Marathon's app rules (marathon.ValidateApp), or for a 6.0 group its
+//     group rules (marathon.ValidateGroup).
+//
+// Every failure is an *Error naming its stage. ctx is checked between
+// stages.
+func Render(ctx context.Context, req Request) (*Result, error) {
+	rev := req.Revision
+	if rev == nil {
+		return nil, errors.New("render: no package revision")
+	}
+	tmplFile := rev.Template
+	if tmplFile == nil || len(tmplFile.Data) == 0 {
+		return nil, &Error{Stage: StageTemplate, File: rev.Dir + "/" + repo.TemplateFile, Message: fmt.Sprintf(
+			"package [%s] version [%s] does not have a Marathon template defined and can not be rendered", rev.Name, rev.Version)}
+	}
+	merged, err := mergedOptions(rev, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	scope, err := buildScope(rev, merged, req.Dependencies)
+	if err != nil {
+		return nil, err
+	}
+	out, err := renderTemplate(tmplFile, scope)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	doc, err := parseRendered(tmplFile, scope, out)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkLabels(tmplFile.Path, doc); err != nil {
+		return nil, err
+	}
+	res := &Result{Value: doc, Merged: merged, Rendered: out}
+	res.Group = rev.PackagingVersion == "6.0" && isGroup(doc)
+	labels, err := cosmosLabels(rev, req.Options, req.Source)
+	if err != nil {
+		return nil, &Error{Stage: StageLabels, File: rev.Dir, Message: err.Error(), Err: err}
+	}
+	if res.Group {
+		decorateGroup(doc, labels, req.AppID)
+	} else {
+		decorateApp(doc, labels, req.AppID)
+	}
+	if !req.SkipMarathon {
+		var merr *marathon.Error
+		if res.Group {
+			merr = marathon.ValidateGroup(doc)
+		} else {
+			merr = marathon.ValidateApp(doc)
+		}
+		if merr != nil {
+			return nil, marathonError(tmplFile.Path, res.Group, merr)
+		}
+	}
+	js, err := marshal(doc)
+	if err != nil {
+		return nil, &Error{Stage: StageJSON, File: tmplFile.Path, Message: err.Error(), Err: err}
+	}
+	res.JSON = js
+	return res, nil
+}
+
+// mergedOptions is steps 1 and 2: defaults ⊕ user options, validated.
+func mergedOptions(rev *repo.Revision, req Request) (map[string]any, error) {
+	if rev.Config == nil {
+		if len(req.Options) > 0 {
+			return nil, &Error{Stage: StageOptions, File: rev.Dir, Message: fmt.Sprintf(
+				"package %s %s has no config.json, so it takes no options (Cosmos: No schema available to validate the provided options)", rev.Name, rev.Version)}
+		}
+		return map[string]any{}, nil
+	}
+	config, ok := rev.Config.Object()
+	if !ok {
+		return nil, &Error{Stage: StageOptions, File: rev.Config.Path, Message: "config.json is not a JSON object"}
+	}
+	merged := Defaults(config) // fresh: merged into in place
+	mergeInto(merged, req.Options)
+	if req.SkipValidation {
+		return merged, nil
+	}
+	vs, err := ValidateOptions(config, merged)
+	if err != nil {
+		return nil, &Error{Stage: StageOptions, File: rev.Config.Path, Message: err.Error(), Err: err}
+	}
+	if len(vs) > 0 {
+		oe := &OptionsError{File: rev.Config.Path, Violations: vs}
+		return nil, &Error{Stage: StageOptions, File: rev.Config.Path, Message: strings.TrimPrefix(oe.Error(), ""), Err: oe}
+	}
+	return merged, nil
+}
+
+// buildScope is step 3.
+func buildScope(rev *repo.Revision, merged map[string]any, deps map[string]map[string]any) (map[string]any, error) {
+	add := map[string]any{}
+	if rev.Resource != nil && rev.Resource.Value != nil {
+		add["resource"] = rev.Resource.Value
+	}
+	if rev.PackagingVersion == "6.0" {
+		d := map[string]any{}
+		for _, dep := range rev.Dependencies {
+			opts, ok := deps[dep.Name]
+			if !ok {
+				if dep.Optional {
+					continue
+				}
+				return nil, &Error{Stage: StageScope, File: rev.PackageJSON.Path, Message: fmt.Sprintf(
+					"dependency %s is not resolved: its options are needed as dependencies.%s", dep.Name, dep.Name)}
+			}
+			d[dep.Name] = opts
+		}
+		add["dependencies"] = d
+	}
+	// Cosmos deep-merges resource.json over a config property named
+	// resource (M/minio/6-12), and so does this. The scope shares values
+	// with merged; nothing changes them.
+	scope := make(map[string]any, len(merged)+len(add))
+	for k, v := range merged {
+		scope[k] = v
+	}
+	for k, v := range add {
+		if m, ok := scope[k].(map[string]any); ok {
+			if a, ok := v.(map[string]any); ok {
+				scope[k] = Merge(m, a)
+				continue
+			}
+		}
+		scope[k] = v
+	}
+	return scope, nil
+}
+
+// renderTemplate is step 4.
+func renderTemplate(f *repo.File, scope map[string]any) ([]byte, error) {
+	tmpl, err := compile(string(f.Data))
+	if err != nil {
+		e := &Error{Stage: StageTemplate, File: f.Path, Message: "invalid mustache: " + err.Error(), Err: err}
+		if line, msg, ok := parseErrorLine(err); ok {
+			e.Line, e.Message = line, "invalid mustache: "+msg
+		}
+		return nil, e
+	}
+	ctx := rootContext(scope)
+	var buf bytes.Buffer
+	if err := tmpl.FRender(&buf, ctx); err != nil {
+		return nil, &Error{Stage: StageTemplate, File: f.Path, Message: err.Error(), Err: err}
+	}
+	return buf.Bytes(), nil
+}
+
+// parseRendered is step 5's first half: the text must be one JSON object.
+func parseRendered(f *repo.File, scope map[string]any, out []byte) (map[string]any, error) {
+	d := json.NewDecoder(bytes.NewReader(out))
+	d.UseNumber()
+	var v any
+	err := d.Decode(&v)
+	offset := -1
+	switch {
+	case err != nil:
+		offset = int(d.InputOffset())
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			offset = int(se.Offset) - 1
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			offset = len(out)
+		}
+	default:
+		if _, terr := d.Token(); !errors.Is(terr, io.EOF) {
+			err = errors.New("unexpected data after the JSON value")
+			offset = int(d.InputOffset())
+			for offset < len(out) && isSpace(out[offset]) {
+				offset++
+			}
+		}
+	}
+	if err != nil {
+		// A missing value ("size": ,) is reported at the next token, maybe
+		// on a later line: point at the gap after the last token instead.
+		if strings.Contains(err.Error(), "looking for beginning of value") {
+			for offset > 0 && offset <= len(out) && isSpace(out[offset-1]) {
+				offset--
+			}
+		}
+		e := &Error{Stage: StageJSON, File: f.Path, Err: err}
+		line, col := lineCol(out, offset)
+		e.Snippet = snippet(out, offset)
+		e.Message = fmt.Sprintf("the rendered template is not valid JSON at rendered line %d, column %d: %v", line, col, err)
+		if loc, ok := locate(string(f.Data), scope, offset, out); ok {
+			e.Line, e.Col = loc.line, loc.col
+			if loc.hint != "" {
+				e.Message += "; " + loc.hint
+			}
+		}
+		return nil, e
+	}
+	doc, ok := v.(map[string]any)
+	if !ok {
+		return nil, &Error{Stage: StageJSON, File: f.Path, Message: fmt.Sprintf(
+			"the rendered Marathon JSON must be a JSON object, found %s", typeName(v))}
+	}
+	return doc, nil
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// checkLabels is step 5's second half: labels must map strings to strings.
+func checkLabels(file string, doc map[string]any) error {
+	l, ok := doc["labels"]
+	if !ok {
+		return nil
+	}
+	m, ok := l.(map[string]any)
+	if !ok {
+		return &Error{Stage: StageLabels, File: file, Pointer: "/labels", Message: fmt.Sprintf(
+			"labels must be an object of strings, found %s", typeName(l))}
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if _, ok := m[k].(string); !ok {
+			return &Error{Stage: StageLabels, File: file, Pointer: "/labels/" + escapeToken(k), Message: fmt.Sprintf(
+				"label %s must be a string, found %s %s", k, typeName(m[k]), compactJSON(m[k]))}
+		}
+	}
+	return nil
+}
+
+// isGroup reports whether a rendered document is a Marathon group.
+func isGroup(doc map[string]any) bool {
+	_, apps := doc["apps"]
+	_, groups := doc["groups"]
+	_, cmd := doc["cmd"]
+	_, container := doc["container"]
+	return (apps || groups) && !cmd && !container
+}
+
+// decorateApp is step 6 for an app: rendered ⊕ {id} ⊕ {labels: template
+// labels} ⊕ {labels: Cosmos labels}, Cosmos's labels winning.
+func decorateApp(app map[string]any, labels map[string]any, appID string) {
+	if appID != "" {
+		app["id"] = normalizeAppID(appID)
+	}
+	l, _ := app["labels"].(map[string]any)
+	app["labels"] = Merge(l, labels)
+}
+
+// decorateGroup is step 6 for a 6.0 group. Marathon groups carry no labels,
+// so every app of the group, in nested groups too, gets the template's and
+// Cosmos's labels as a single app would, plus UNIVERSE_PACKAGE_GROUP, the
+// group's absolute id. With an AppID the group's id is replaced, and app
+// and group ids written absolutely under the old group id move with it;
+// relative ids resolve against the group as before.
+func decorateGroup(group map[string]any, labels map[string]any, appID string) {
+	oldID, _ := group["id"].(string)
+	oldID = normalizeAppID(strings.TrimSuffix(oldID, "/"))
+	newID := oldID
+	if appID != "" {
+		newID = normalizeAppID(strings.TrimSuffix(appID, "/"))
+		group["id"] = newID
+	}
+	withGroup := Merge(labels, map[string]any{LabelGroup: newID})
+	var walk func(g map[string]any)
+	walk = func(g map[string]any) {
+		for _, a := range anyList(g["apps"]) {
+			app, ok := a.(map[string]any)
+			if !ok {
+				continue
+			}
+			if id, ok := app["id"].(string); ok && newID != oldID {
+				app["id"] = rebase(id, oldID, newID)
+			}
+			l, _ := app["labels"].(map[string]any)
+			app["labels"] = Merge(l, withGroup)
+		}
+		for _, s := range anyList(g["groups"]) {
+			sub, ok := s.(map[string]any)
+			if !ok {
+				continue
+			}
+			if id, ok := sub["id"].(string); ok && newID != oldID {
+				sub["id"] = rebase(id, oldID, newID)
+			}
+			walk(sub)
+		}
+	}
+	walk(group)
+}
+
+func rebase(id, oldID, newID string) string {
+	if id == oldID {
+		return newID
+	}
+	if strings.HasPrefix(id, oldID+"/") {
+		return newID + strings.TrimPrefix(id, oldID)
+	}
+	return id
+}
+
+func anyList(v any) []any { l, _ := v.([]any); return l }
+
+// marathonError is step 7's failure.
+func marathonError(file string, group bool, merr *marathon.Error) error {
+	what := "app"
+	if group {
+		what = "group"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Marathon would reject the rendered %s: %s", what, merr.Message)
+	for _, d := range merr.Details {
+		for _, msg := range d.Errors {
+			fmt.Fprintf(&b, "\n  %s: %s", d.Path, msg)
+		}
+	}
+	e := &Error{Stage: StageMarathon, File: file, Message: b.String(), Err: merr}
+	if len(merr.Details) > 0 {
+		e.Pointer = marathonPointer(merr.Details[0].Path)
+	}
+	return e
+}
+
+// marathonPointer turns Marathon's "/container/portMappings(0)/hostPort"
+// into the JSON pointer "/container/portMappings/0/hostPort".
+func marathonPointer(path string) string {
+	if path == "/" {
+		return ""
+	}
+	r := strings.NewReplacer("(", "/", ")", "")
+	return r.Replace(path)
+}
+
+// marshal writes the final document as compact JSON, keys sorted, <>&
+// unescaped.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
