@@ -45,6 +45,9 @@ validates package manifests.`,
 		return &usageError{fmt.Errorf("%w\nRun '%s --help' for usage", err, c.CommandPath())}
 	})
 	root.AddCommand(newValidateCmd(app))
+	root.AddCommand(newRepoCmd(app))
+	root.AddCommand(newSearchCmd(app))
+	root.AddCommand(newDescribeCmd(app))
 	return root
 }
 
