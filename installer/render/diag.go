@@ -128,8 +128,10 @@ func locate(text string, scope map[string]any, offset int, out []byte) (location
 	if off < 0 || len(lines) == 0 {
 		return location{}, false
 	}
-	for off > 0 && off <= len(p) && isSpace(p[off-1]) && backOff(out, offset) {
-		off--
+	if backOff([]byte(p), off) {
+		for off > 0 && isSpace(p[off-1]) {
+			off--
+		}
 	}
 	off = min(off, len(lines)-1)
 	tline := lines[off]
@@ -183,10 +185,15 @@ func markLines(text string) string {
 	return b.String()
 }
 
-// backOff reports whether the error at offset in out was moved back over
-// white space (see parseRendered): the same is done in the marked render.
+// backOff reports whether a JSON error at offset in out is a missing value
+// ("size": followed by white space and , } ] or the end): it is then
+// reported at the gap after the last token, which may be on an earlier
+// line than the next one. The marked render of locate does the same.
 func backOff(out []byte, offset int) bool {
-	return offset < len(out) && offset >= 0 && isSpace(out[offset])
+	if offset < 0 || offset > len(out) || offset == 0 || !isSpace(out[offset-1]) {
+		return false
+	}
+	return offset == len(out) || out[offset] == ',' || out[offset] == '}' || out[offset] == ']'
 }
 
 // jsonErrorOffset is the offset of the first JSON error in data, or -1.

@@ -217,7 +217,7 @@ func mergedOptions(rev *repo.Revision, req Request) (map[string]any, error) {
 	}
 	if len(vs) > 0 {
 		oe := &OptionsError{File: rev.Config.Path, Violations: vs}
-		return nil, &Error{Stage: StageOptions, File: rev.Config.Path, Message: strings.TrimPrefix(oe.Error(), ""), Err: oe}
+		return nil, &Error{Stage: StageOptions, File: rev.Config.Path, Message: oe.describe("the schema"), Err: oe}
 	}
 	return merged, nil
 }
@@ -309,8 +309,8 @@ func parseRendered(f *repo.File, scope map[string]any, out []byte) (map[string]a
 	if err != nil {
 		// A missing value ("size": ,) is reported at the next token, maybe
 		// on a later line: point at the gap after the last token instead.
-		if strings.Contains(err.Error(), "looking for beginning of value") {
-			for offset > 0 && offset <= len(out) && isSpace(out[offset-1]) {
+		if backOff(out, offset) {
+			for offset > 0 && isSpace(out[offset-1]) {
 				offset--
 			}
 		}

@@ -40,9 +40,12 @@ type OptionsError struct {
 	Violations []OptionViolation
 }
 
-func (e *OptionsError) Error() string {
+func (e *OptionsError) Error() string { return e.describe(e.File) }
+
+// describe lists the violations after a summary naming file.
+func (e *OptionsError) describe(file string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "options do not match %s (%d problem", e.File, len(e.Violations))
+	fmt.Fprintf(&b, "options do not match %s (%d problem", file, len(e.Violations))
 	if len(e.Violations) != 1 {
 		b.WriteString("s")
 	}
