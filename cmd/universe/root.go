@@ -48,6 +48,7 @@ validates package manifests.`,
 	root.AddCommand(newRepoCmd(app))
 	root.AddCommand(newSearchCmd(app))
 	root.AddCommand(newDescribeCmd(app))
+	root.AddCommand(newRenderCmd(app))
 	return root
 }
 
