@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 
@@ -41,6 +42,7 @@ type repoBuildOptions struct {
 	packages     string
 	out          string
 	allowInvalid bool
+	noValidate   bool
 }
 
 func newRepoBuildCmd(app *App) *cobra.Command {
@@ -56,7 +58,8 @@ native v6 index.json (dependencies, per-revision sha256, digest) and its
 v6/package/<name>.json split files. Entries are ordered by name and
 releaseVersion. The output is written to a temporary directory and renamed
 into place, so a failed build leaves the previous one intact. A tree with
-validation errors is refused unless --allow-invalid.`,
+validation errors is refused unless --allow-invalid; --no-validate skips
+validation altogether (for pipelines that ran 'universe validate' first).`,
 		Example: `  universe repo build --out build/repo
   universe repo build --packages ../universe/repo/packages --out /srv/universe`,
 		Args: usageArgs(cobra.NoArgs),
@@ -66,6 +69,7 @@ validation errors is refused unless --allow-invalid.`,
 	f.StringVar(&o.packages, "packages", "", "package tree (default ./packages, ./repo/packages or .)")
 	f.StringVar(&o.out, "out", "", "output directory (replaced as a whole)")
 	f.BoolVar(&o.allowInvalid, "allow-invalid", false, "build even when validation finds errors")
+	f.BoolVar(&o.noValidate, "no-validate", false, "skip validation (when 'universe validate' already ran, as in CI)")
 	return cmd
 }
 
@@ -76,6 +80,31 @@ func (o *repoBuildOptions) run(ctx context.Context, app *App) error {
 	if o.packages == "" {
 		o.packages = defaultTreePath()
 	}
+	if !o.noValidate {
+		if err := o.check(ctx, app); err != nil {
+			return err
+		}
+		// The loaded tree and the findings are garbage now: give their
+		// memory back before the output is built.
+		debug.FreeOSMemory()
+	}
+	// Build from the files, not from the loaded tree, so that only the
+	// output is in memory while it is written.
+	res, err := index.BuildFS(ctx, repo.DirFS(o.packages), o.out, index.Options{})
+	if err != nil {
+		return err
+	}
+	for _, s := range res.Skipped {
+		fmt.Fprintf(app.Stderr, "universe: warning: skipped %s\n", s)
+	}
+	fmt.Fprintf(app.Stdout, "built %s: %d packages, %d revisions, %d files, %.1f MB, digest %s\n",
+		res.Dir, res.Packages, res.Revisions, res.Files, float64(res.Bytes)/1e6, res.Digest)
+	return nil
+}
+
+// check validates the tree and refuses it when it has errors, unless
+// --allow-invalid.
+func (o *repoBuildOptions) check(ctx context.Context, app *App) error {
 	tree, err := repo.Load(ctx, repo.DirFS(o.packages))
 	if err != nil {
 		return fmt.Errorf("loading %s: %w", o.packages, err)
@@ -97,15 +126,6 @@ func (o *repoBuildOptions) run(ctx context.Context, app *App) error {
 		}
 		fmt.Fprintf(app.Stderr, "universe: warning: building %s despite %d validation errors\n", o.packages, n)
 	}
-	res, err := index.Build(ctx, tree, o.out, index.Options{})
-	if err != nil {
-		return err
-	}
-	for _, s := range res.Skipped {
-		fmt.Fprintf(app.Stderr, "universe: warning: skipped %s\n", s)
-	}
-	fmt.Fprintf(app.Stdout, "built %s: %d packages, %d revisions, %d files, %.1f MB, digest %s\n",
-		res.Dir, res.Packages, res.Revisions, res.Files, float64(res.Bytes)/1e6, res.Digest)
 	return nil
 }
 

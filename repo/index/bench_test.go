@@ -74,3 +74,15 @@ func universeJSON(b *testing.B) []byte {
 	}
 	return data
 }
+
+// BenchmarkBuildFSCorpus is what 'universe repo build --no-validate' does:
+// read the corpus revision by revision and write every output file.
+func BenchmarkBuildFSCorpus(b *testing.B) {
+	corpus := sharedtest.Corpus(b)
+	out := filepath.Join(b.TempDir(), "out")
+	for b.Loop() {
+		if _, err := index.BuildFS(context.Background(), os.DirFS(corpus), out, index.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

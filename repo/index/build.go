@@ -2,15 +2,17 @@ package index
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -117,25 +119,112 @@ func (r *revOut) nativeBytes() []byte {
 // (name, releaseVersion). Revisions whose JSON does not parse are skipped
 // and listed in the Result; callers refuse invalid trees before.
 func Build(ctx context.Context, tree *repo.Tree, out string, opts Options) (*Result, error) {
+	revs := tree.Revisions()
+	dirs := make([]string, len(revs))
+	for i, r := range revs {
+		dirs[i] = r.Dir
+	}
+	return build(ctx, dirs, func(i int) (*repo.Revision, error) { return revs[i], nil }, out, opts)
+}
+
+// BuildFS is Build reading the package tree at the root of fsys one
+// revision at a time instead of from a loaded tree, so that only the
+// output stays in memory. The layout is the loader's:
+// <LETTER>/<name>/<release>/, hidden entries ignored.
+func BuildFS(ctx context.Context, fsys fs.FS, out string, opts Options) (*Result, error) {
+	type ref struct {
+		pkg, dir string
+		rel      int
+	}
+	var refs []ref
+	letters, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("reading package tree: %w", err)
+	}
+	for _, l := range letters {
+		if !l.IsDir() || strings.HasPrefix(l.Name(), ".") {
+			continue
+		}
+		pkgs, err := fs.ReadDir(fsys, l.Name())
+		if err != nil {
+			return nil, fmt.Errorf("reading package tree: %w", err)
+		}
+		for _, p := range pkgs {
+			if !p.IsDir() || strings.HasPrefix(p.Name(), ".") {
+				continue
+			}
+			pdir := l.Name() + "/" + p.Name()
+			rels, err := fs.ReadDir(fsys, pdir)
+			if err != nil {
+				return nil, fmt.Errorf("reading package tree: %w", err)
+			}
+			for _, r := range rels {
+				n, err := strconv.Atoi(r.Name())
+				if !r.IsDir() || err != nil || n < 0 {
+					continue
+				}
+				refs = append(refs, ref{pkg: p.Name(), dir: pdir + "/" + r.Name(), rel: n})
+			}
+		}
+	}
+	slices.SortFunc(refs, func(a, b ref) int {
+		if c := strings.Compare(a.pkg, b.pkg); c != 0 {
+			return c
+		}
+		return a.rel - b.rel
+	})
+	dirs := make([]string, len(refs))
+	for i, r := range refs {
+		dirs[i] = r.dir
+	}
+	get := func(i int) (*repo.Revision, error) {
+		r := refs[i]
+		rev := &repo.Revision{Package: r.pkg, Release: r.rel, Dir: r.dir}
+		for _, f := range []struct {
+			name string
+			dst  **repo.File
+		}{{repo.PackageFile, &rev.PackageJSON}, {repo.ConfigFile, &rev.Config}, {repo.TemplateFile, &rev.Template},
+			{repo.ResourceFile, &rev.Resource}, {repo.CommandFile, &rev.Command}} {
+			p := r.dir + "/" + f.name
+			data, err := fs.ReadFile(fsys, p)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			*f.dst = &repo.File{Path: p, Data: data}
+		}
+		return rev, nil
+	}
+	return build(ctx, dirs, get, out, opts)
+}
+
+func build(ctx context.Context, dirs []string, get func(int) (*repo.Revision, error), out string, opts Options) (*Result, error) {
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
 	}
 	res := &Result{Dir: out}
-	revs := tree.Revisions()
-	outs := make([]*revOut, len(revs))
-	errs := make([]error, len(revs))
+	outs := make([]*revOut, len(dirs))
+	errs := make([]error, len(dirs))
 	var wg sync.WaitGroup
 	next := make(chan int)
-	for range min(runtime.GOMAXPROCS(0), max(len(revs), 1)) {
+	for range min(runtime.GOMAXPROCS(0), max(len(dirs), 1)) {
 		wg.Go(func() {
+			var scratch []byte
 			for i := range next {
-				outs[i], errs[i] = entryOf(revs[i])
+				rev, err := get(i)
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				outs[i], errs[i] = entryOf(rev, &scratch)
 			}
 		})
 	}
 feed:
-	for i := range revs {
+	for i := range dirs {
 		select {
 		case next <- i:
 		case <-ctx.Done():
@@ -150,7 +239,7 @@ feed:
 	kept := outs[:0]
 	for i, o := range outs {
 		if errs[i] != nil {
-			res.Skipped = append(res.Skipped, fmt.Sprintf("%s: %v", revs[i].Dir, errs[i]))
+			res.Skipped = append(res.Skipped, fmt.Sprintf("%s: %v", dirs[i], errs[i]))
 			continue
 		}
 		kept = append(kept, o)
@@ -227,8 +316,10 @@ var (
 	listSep   = []byte(`, `)
 )
 
-func listFile(name string, prefix []byte, entries [][]byte) outFile {
-	parts := make([][]byte, 0, 2*len(entries)+2)
+// listFile lays out {"packages": [e1, e2, ...]}, each entry given as one
+// or more slices.
+func listFile(name string, prefix []byte, entries [][][]byte) outFile {
+	parts := make([][]byte, 0, 3*len(entries)+2)
 	if prefix != nil {
 		parts = append(parts, prefix)
 	} else {
@@ -238,10 +329,12 @@ func listFile(name string, prefix []byte, entries [][]byte) outFile {
 		if i > 0 {
 			parts = append(parts, listSep)
 		}
-		parts = append(parts, e)
+		parts = append(parts, e...)
 	}
 	return outFile{name: name, parts: append(parts, listClose)}
 }
+
+func one(b []byte) [][]byte { return [][]byte{b} }
 
 func textFile(name, s string) outFile { return outFile{name: name, parts: [][]byte{[]byte(s)}} }
 
@@ -249,9 +342,9 @@ func textFile(name, s string) outFile { return outFile{name: name, parts: [][]by
 // files, so each entry is serialised once per form.
 func plan(outs []*revOut, now time.Time, res *Result) []outFile {
 	var files []outFile
-	all := make([][]byte, len(outs))
+	all := make([][][]byte, len(outs))
 	for i, o := range outs {
-		all[i] = o.v5
+		all[i] = one(o.v5)
 	}
 	files = append(files,
 		listFile(UniverseFile, nil, all), textFile(ContentTypeFile(UniverseFile), MediaType(5)),
@@ -268,16 +361,16 @@ func plan(outs []*revOut, now time.Time, res *Result) []outFile {
 				sel = append(sel, o)
 			}
 		}
-		form := func(o *revOut) []byte {
+		form := func(o *revOut) [][]byte {
 			switch mv {
 			case 3:
-				return o.v3
+				return one(o.v3)
 			case 4:
-				return o.v4
+				return one(o.v4)
 			}
-			return o.v5
+			return one(o.v5)
 		}
-		entries := make([][]byte, len(sel))
+		entries := make([][][]byte, len(sel))
 		for i, o := range sel {
 			entries[i] = form(o)
 		}
@@ -287,7 +380,7 @@ func plan(outs []*revOut, now time.Time, res *Result) []outFile {
 	linkSame(files)
 
 	// The native index: every revision, with its sha256.
-	native := make([][]byte, len(outs))
+	native := make([][][]byte, len(outs))
 	h := sha256.New()
 	names := map[string]bool{}
 	for i, o := range outs {
@@ -304,14 +397,11 @@ func plan(outs []*revOut, now time.Time, res *Result) []outFile {
 	return files
 }
 
-// withSum returns the native entry with its "sha256" member appended.
-func withSum(o *revOut) []byte {
+// withSum returns the native entry with its "sha256" member appended, as
+// two slices so that the entry's bytes are not copied.
+func withSum(o *revOut) [][]byte {
 	n := o.nativeBytes()
-	b := make([]byte, 0, len(n)+80)
-	b = append(b, n[:len(n)-1]...)
-	b = append(b, `, "sha256": "`...)
-	b = append(b, o.sum...)
-	return append(b, `"}`...)
+	return [][]byte{n[:len(n)-1], []byte(`, "sha256": "` + o.sum + `"}`)}
 }
 
 // linkSame marks each split file whose parts are the very same slices as
@@ -338,11 +428,11 @@ func linkSame(files []outFile) {
 
 // splitFiles groups entries by package name, in order of first appearance
 // as the reference generator does.
-func splitFiles(dir string, sel []*revOut, form func(*revOut) []byte, prefix []byte) []outFile {
+func splitFiles(dir string, sel []*revOut, form func(*revOut) [][]byte, prefix []byte) []outFile {
 	var files []outFile
 	for i := 0; i < len(sel); {
 		j := i
-		var entries [][]byte
+		var entries [][][]byte
 		for j < len(sel) && sel[j].name == sel[i].name {
 			entries = append(entries, form(sel[j]))
 			j++
@@ -372,8 +462,9 @@ func writeAll(ctx context.Context, dir string, files []outFile) error {
 	next := make(chan outFile)
 	for range min(runtime.GOMAXPROCS(0)+1, len(files)) {
 		wg.Go(func() {
+			w := bufio.NewWriterSize(nil, 256<<10)
 			for f := range next {
-				if err := writeFile(filepath.Join(dir, f.name), f.parts); err != nil {
+				if err := writeFile(w, filepath.Join(dir, f.name), f.parts); err != nil {
 					mu.Lock()
 					if first == nil {
 						first = err
@@ -406,7 +497,7 @@ func writeAll(ctx context.Context, dir string, files []outFile) error {
 		p := filepath.Join(dir, f.name)
 		if err := os.Link(filepath.Join(dir, f.link), p); err != nil {
 			// No hard links on this file system: write a copy.
-			if err := writeFile(p, f.parts); err != nil {
+			if err := writeFile(bufio.NewWriter(nil), p, f.parts); err != nil {
 				return err
 			}
 		}
@@ -414,12 +505,14 @@ func writeAll(ctx context.Context, dir string, files []outFile) error {
 	return nil
 }
 
-func writeFile(path string, parts [][]byte) error {
+// writeFile writes the parts to path through w, a buffer reused across
+// files.
+func writeFile(w *bufio.Writer, path string, parts [][]byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return fmt.Errorf("writing index: %w", err)
 	}
-	w := bufio.NewWriterSize(f, 256<<10)
+	w.Reset(f)
 	for _, p := range parts {
 		if _, err := w.Write(p); err != nil {
 			f.Close()
@@ -443,11 +536,11 @@ var errNotObject = errors.New("package.json is not a JSON object")
 // does (package.json members in file order, then releaseVersion, resource,
 // marathon, config, command when their files are non-empty) and
 // serialises it in every form the outputs need.
-func entryOf(rev *repo.Revision) (*revOut, error) {
+func entryOf(rev *repo.Revision, scratch *[]byte) (*revOut, error) {
 	if rev.PackageJSON == nil {
 		return nil, errors.New("no package.json")
 	}
-	pv, err := Parse(rev.PackageJSON.Data)
+	pv, err := parseAlias(rev.PackageJSON.Data)
 	if err != nil {
 		return nil, fmt.Errorf("package.json: %w", err)
 	}
@@ -467,11 +560,11 @@ func entryOf(rev *repo.Revision) (*revOut, error) {
 		if f.key == "marathon" {
 			if len(f.file.Data) > 0 {
 				e.Set("marathon", &Object{Keys: []string{"v2AppMustacheTemplate"},
-					Vals: []any{base64.StdEncoding.EncodeToString(f.file.Data)}})
+					Vals: []any{base64Bytes(f.file.Data)}})
 			}
 			continue
 		}
-		v, err := Parse(f.file.Data)
+		v, err := parseAlias(f.file.Data)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", filepath.Base(f.file.Path), err)
 		}
@@ -479,18 +572,16 @@ func entryOf(rev *repo.Revision) (*revOut, error) {
 			e.Set(f.key, v)
 		}
 	}
-	o := &revOut{name: e.String("name"), minDcos: rev.MinDcosReleaseVersion}
+	o := &revOut{name: e.String("name"), minDcos: e.String("minDcosReleaseVersion")}
 	if o.name == "" {
 		o.name = rev.Package
 	}
 	o.rel = rev.Release
-	// The encoded entry is close to the sum of its files, the template
-	// growing by a third in base64.
-	size := 64
-	for _, f := range rev.Files() {
-		size += len(f.Data) + len(f.Data)/3
+	// Encode into the worker's scratch buffer and keep an exact copy.
+	enc := func(v any) []byte {
+		*scratch = Append((*scratch)[:0], v)
+		return bytes.Clone(*scratch)
 	}
-	enc := func(v any) []byte { return Append(make([]byte, 0, size), v) }
 	is6 := e.String("packagingVersion") == "6.0"
 	if is6 {
 		o.native = enc(e)

@@ -214,3 +214,33 @@ func TestBelow110Escape(t *testing.T) {
 		t.Errorf("repo-up-to-1.10.json lost upgradesFrom: %s", got)
 	}
 }
+
+// TestBuildFSMatchesBuild: building from the files and from a loaded tree
+// give the same bytes.
+func TestBuildFSMatchesBuild(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	if _, err := index.Build(context.Background(), loadBuiltin(t), a, index.Options{Now: fixedNow}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := index.BuildFS(context.Background(), packages.FS(), b, index.Options{Now: fixedNow}); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	filepath.Walk(a, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(a, p)
+		x, _ := os.ReadFile(p)
+		y, err := os.ReadFile(filepath.Join(b, rel))
+		if err != nil || !bytes.Equal(x, y) {
+			t.Errorf("%s differs between Build and BuildFS (%v)", rel, err)
+		}
+		n++
+		return nil
+	})
+	if n < 40 {
+		t.Errorf("compared %d files, want over 40", n)
+	}
+}

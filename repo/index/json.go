@@ -1,6 +1,7 @@
 package index
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // This file holds the order-preserving JSON model the index is built from,
@@ -24,6 +26,10 @@ type Object struct {
 
 // Number is a JSON number as written in the source document.
 type Number string
+
+// base64Bytes is encoded as the standard base64 string of its bytes,
+// straight into the output.
+type base64Bytes []byte
 
 // Get returns the value of key k.
 func (o *Object) Get(k string) (any, bool) {
@@ -117,7 +123,17 @@ var ErrSyntax = errors.New("invalid JSON")
 // and nil values. It returns an error wrapping ErrSyntax when data is not
 // one valid JSON value.
 func Parse(data []byte) (any, error) {
-	p := parser{b: data}
+	return parse(data, false)
+}
+
+// parseAlias is Parse with strings that share data's memory instead of
+// copying it; data must never change afterwards.
+func parseAlias(data []byte) (any, error) {
+	return parse(data, true)
+}
+
+func parse(data []byte, alias bool) (any, error) {
+	p := parser{b: data, alias: alias}
 	p.space()
 	v := p.value(0)
 	p.space()
@@ -131,9 +147,10 @@ func Parse(data []byte) (any, error) {
 }
 
 type parser struct {
-	b   []byte
-	i   int
-	err error
+	b     []byte
+	i     int
+	err   error
+	alias bool
 }
 
 const maxDepth = 10000
@@ -343,7 +360,12 @@ func (p *parser) str() string {
 	for p.i < len(p.b) {
 		c := p.b[p.i]
 		if c == '"' {
-			s := string(p.b[start:p.i])
+			var s string
+			if p.alias {
+				s = unsafe.String(unsafe.SliceData(p.b[start:]), p.i-start)
+			} else {
+				s = string(p.b[start:p.i])
+			}
 			p.i++
 			return s
 		}
@@ -452,6 +474,10 @@ func Append(b []byte, v any) []byte {
 		return append(b, "false"...)
 	case string:
 		return appendString(b, v)
+	case base64Bytes:
+		b = append(b, '"')
+		b = base64.StdEncoding.AppendEncode(b, v)
+		return append(b, '"')
 	case Number:
 		return appendNumber(b, string(v))
 	case *Object:
