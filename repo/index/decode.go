@@ -179,16 +179,21 @@ func (s *skimmer) skipString() bool {
 		return false
 	}
 	for {
-		j := bytes.IndexAny(s.b[s.i:], "\"\\")
+		j := bytes.IndexByte(s.b[s.i:], '"')
 		if j < 0 {
 			return false
 		}
 		s.i += j
-		if s.b[s.i] == '"' {
-			s.i++
+		// The quote ends the string unless an odd number of backslashes
+		// precede it.
+		n := 0
+		for k := s.i - 1; k >= 0 && s.b[k] == '\\'; k-- {
+			n++
+		}
+		s.i++
+		if n%2 == 0 {
 			return true
 		}
-		s.i += 2 // a backslash and the character it escapes
 	}
 }
 

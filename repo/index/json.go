@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -357,29 +358,29 @@ func (p *parser) number() any {
 func (p *parser) str() string {
 	p.i++
 	start := p.i
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		if c == '"' {
-			var s string
-			if p.alias {
-				s = unsafe.String(unsafe.SliceData(p.b[start:]), p.i-start)
-			} else {
-				s = string(p.b[start:p.i])
-			}
-			p.i++
-			return s
-		}
-		if c == '\\' {
-			return p.strSlow(start)
-		}
+	j := bytes.IndexByte(p.b[start:], '"')
+	if j < 0 {
+		p.i = len(p.b)
+		p.fail("unterminated string")
+		return ""
+	}
+	span := p.b[start : start+j]
+	if k := bytes.IndexByte(span, '\\'); k >= 0 {
+		p.i = start + k
+		return p.strSlow(start)
+	}
+	for k, c := range span {
 		if c < 0x20 {
+			p.i = start + k
 			p.fail("control character in string")
 			return ""
 		}
-		p.i++
 	}
-	p.fail("unterminated string")
-	return ""
+	p.i = start + j + 1
+	if p.alias {
+		return unsafe.String(unsafe.SliceData(span), len(span))
+	}
+	return string(span)
 }
 
 func (p *parser) strSlow(start int) string {
