@@ -176,6 +176,7 @@ func checkRevision(t *repo.Tree, m *memo, rev *repo.Revision) []repo.Finding {
 	c.config()
 	c.resource()
 	c.template()
+	c.renderCheck()
 	c.upgrades()
 	c.dependencies()
 	c.versions()

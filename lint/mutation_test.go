@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io/fs"
@@ -259,6 +260,14 @@ func TestMutations(t *testing.T) {
 		{"template syntax", func(t *testing.T, tr tree) {
 			tr[k8s+"/marathon.json.mustache"] = append(tr[k8s+"/marathon.json.mustache"], []byte("\n{{#service.name}}\n")...)
 		}, []key{{RuleTemplateSyntax, k8s + "/marathon.json.mustache", ""}}},
+		{"template renders invalid JSON", func(t *testing.T, tr tree) {
+			tr[k8s+"/marathon.json.mustache"] = bytes.Replace(tr[k8s+"/marathon.json.mustache"],
+				[]byte(`"instances": 1`), []byte(`"instances": {{service.no-such-option}}`), 1)
+		}, []key{{RuleTemplateRender, k8s + "/marathon.json.mustache", ""}}},
+		{"template renders an app Marathon rejects", func(t *testing.T, tr tree) {
+			tr[k8s+"/marathon.json.mustache"] = bytes.Replace(tr[k8s+"/marathon.json.mustache"],
+				[]byte(`"instances": 1`), []byte(`"instances": -1`), 1)
+		}, []key{{RuleTemplateRender, k8s + "/marathon.json.mustache", ""}}},
 		{"upgradesFrom unknown version", func(t *testing.T, tr tree) {
 			tr.editJSON(t, k8s+"/package.json", func(m map[string]any) { m["upgradesFrom"] = []any{"*", "0.0.1"} })
 		}, []key{{RuleUpgradeRef, k8s + "/package.json", "/upgradesFrom/1"}}},

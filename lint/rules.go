@@ -26,6 +26,7 @@ const (
 	RuleResourceCLI      = "resource/cli-needs-command"
 	RuleTemplateMissing  = "template/missing"
 	RuleTemplateSyntax   = "template/syntax"
+	RuleTemplateRender   = "template/render"
 	RuleUpgradeRef       = "upgrades/unknown-version"
 	RuleDepUnknown       = "dependencies/unknown-package"
 	RuleDepRange         = "dependencies/invalid-range"
@@ -66,6 +67,7 @@ var Rules = []Rule{
 	{RuleResourceCLI, repo.Error, "resource.cli needs command.json when minDcosReleaseVersion is below 1.8"},
 	{RuleTemplateMissing, repo.Error, "packagingVersion 2.0 packages have a marathon.json.mustache"},
 	{RuleTemplateSyntax, repo.Error, "the template is valid mustache"},
+	{RuleTemplateRender, repo.Error, "the template renders with its defaults (Cosmos rules) to a JSON object Marathon's rules accept"},
 	{RuleUpgradeRef, repo.Warning, "upgradesFrom and downgradesTo name versions of the package that exist"},
 	{RuleDepUnknown, repo.Error, "dependencies name packages in the repository"},
 	{RuleDepRange, repo.Error, "dependency versions are valid semver ranges"},

@@ -1,0 +1,59 @@
+package lint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cbroglie/mustache"
+
+	"github.com/universe-pm/universe/installer/render"
+	"github.com/universe-pm/universe/repo"
+)
+
+// renderCheck renders the template with its defaults (for a 6.0 package,
+// with the defaults of the newest version of each dependency that
+// satisfies its range as dependencies.<name>) and checks that the result
+// is a JSON object Marathon accepts. The defaults are not validated here:
+// config/default reports invalid ones.
+func (c *checker) renderCheck() {
+	f := c.rev.Template
+	if f == nil || f.Err != nil || len(f.Data) == 0 {
+		return
+	}
+	if cfg := c.rev.Config; cfg != nil && (cfg.Err != nil || cfg.Value == nil) {
+		return // reported while loading
+	}
+	deps, err := render.DependencyDefaults(c.tree, c.rev)
+	if err != nil {
+		return // the dependencies/* rules report it
+	}
+	_, err = render.Render(context.Background(), render.Request{Revision: c.rev, Dependencies: deps, SkipValidation: true})
+	if err == nil {
+		return
+	}
+	fd := repo.Finding{Severity: repo.Error, Rule: RuleTemplateRender, File: f.Path,
+		Package: c.rev.Package, Release: c.rev.Release}
+	var pe mustache.ParseError
+	if errors.As(err, &pe) {
+		return // template/syntax reports it
+	}
+	var re *render.Error
+	if !errors.As(err, &re) {
+		fd.Message = "does not render with its defaults: " + err.Error()
+		c.out = append(c.out, fd)
+		return
+	}
+	fd.Line, fd.Col = re.Line, re.Col
+	msg := strings.ReplaceAll(strings.TrimSpace(re.Message), "\n ", ";")
+	msg = strings.ReplaceAll(msg, "\n", "; ")
+	if re.Pointer != "" {
+		msg += fmt.Sprintf(" (at %s of the rendered %s)", re.Pointer, "JSON")
+	}
+	fd.Message = fmt.Sprintf("does not render with its defaults (%s): %s", re.Stage, msg)
+	if re.File != "" && re.File != f.Path {
+		fd.File = re.File
+	}
+	c.out = append(c.out, fd)
+}
