@@ -42,6 +42,11 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	for _, t := range r.URL.Query()["event_type"] {
 		sub.filter[t] = true
 	}
+	// Subscribe before answering, so a client that saw the answer's
+	// headers sees every later event.
+	s.mu.Lock()
+	s.subs[sub] = true
+	s.mu.Unlock()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
@@ -50,9 +55,6 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "event: event_stream_attached\r\ndata: %s\r\n\r\n", attached)
 	}
 	flusher.Flush()
-	s.mu.Lock()
-	s.subs[sub] = true
-	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		delete(s.subs, sub)
