@@ -47,7 +47,9 @@ func TestDependencyOrder(t *testing.T) {
 	}
 	conforms(t, "DeploymentSteps", dry.json(t))
 	var steps struct {
-		Steps []struct{ Actions []struct{ Action, App string } }
+		Steps []struct {
+			Actions []struct{ Action, App string }
+		}
 	}
 	_ = json.Unmarshal(dry.body, &steps)
 	var got [][]string
