@@ -100,21 +100,23 @@ func (c *Client) WaitForDeployment(ctx context.Context, id string) error {
 // with health checks tasksHealthy = instances and none unhealthy, and all
 // tasks at the app's version. The reason says what is missing.
 func AppReady(a *App) (bool, string) {
-	if len(a.Deployments) > 0 {
-		return false, fmt.Sprintf("deployment %s still running", a.Deployments[0].ID)
-	}
+	var why []string
 	if a.TasksRunning != a.Instances {
-		return false, fmt.Sprintf("%d of %d tasks running (%d staged)", a.TasksRunning, a.Instances, a.TasksStaged)
+		why = append(why, fmt.Sprintf("%d of %d tasks running (%d staged)", a.TasksRunning, a.Instances, a.TasksStaged))
 	}
 	if len(a.HealthChecks) > 0 && (a.TasksHealthy != a.Instances || a.TasksUnhealthy > 0) {
-		return false, fmt.Sprintf("%d of %d tasks healthy, %d unhealthy", a.TasksHealthy, a.Instances, a.TasksUnhealthy)
+		why = append(why, fmt.Sprintf("%d of %d tasks healthy, %d unhealthy", a.TasksHealthy, a.Instances, a.TasksUnhealthy))
 	}
 	for _, t := range a.Tasks {
 		if t.Version != a.Version {
-			return false, fmt.Sprintf("task %s at version %s, app at %s", t.ID, t.Version, a.Version)
+			why = append(why, fmt.Sprintf("task %s at version %s, app at %s", t.ID, t.Version, a.Version))
+			break
 		}
 	}
-	return true, ""
+	if len(a.Deployments) > 0 {
+		why = append(why, fmt.Sprintf("deployment %s still running", a.Deployments[0].ID))
+	}
+	return len(why) == 0, strings.Join(why, ", ")
 }
 
 // WaitForApp waits until the app is deployed and healthy (AppReady). It
@@ -176,11 +178,7 @@ func (c *Client) diagnose(ctx context.Context, what string, cause error, apps []
 		if reason == "" {
 			reason = "ready"
 		}
-		line := fmt.Sprintf("%s: %s", id, reason)
-		if len(a.HealthChecks) > 0 && a.TasksUnhealthy > 0 {
-			line += fmt.Sprintf(" (%d unhealthy)", a.TasksUnhealthy)
-		}
-		we.Diagnosis = append(we.Diagnosis, line)
+		we.Diagnosis = append(we.Diagnosis, fmt.Sprintf("%s: %s", id, reason))
 		if f := a.LastTaskFailure; f != nil {
 			we.Diagnosis = append(we.Diagnosis, fmt.Sprintf("%s: last task failure %s on %s at %s: %s", id, f.State, f.Host, f.Timestamp, f.Message))
 		}
