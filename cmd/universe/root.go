@@ -49,6 +49,7 @@ validates package manifests.`,
 	root.AddCommand(newSearchCmd(app))
 	root.AddCommand(newDescribeCmd(app))
 	root.AddCommand(newRenderCmd(app))
+	root.AddCommand(newSandboxCmd(app))
 	return root
 }
 

@@ -133,6 +133,9 @@ type Server struct {
 	done     chan struct{}
 	wg       sync.WaitGroup
 	handler  http.Handler
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 type groupState struct {
@@ -240,11 +243,11 @@ func (s *Server) URL() string {
 // Close stops serving (closing event streams), writes the state file a
 // last time and releases its lock.
 func (s *Server) Close() error {
-	select {
-	case <-s.done:
-		return nil
-	default:
-	}
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Server) close() error {
 	close(s.done)
 	var err error
 	if s.httpSrv != nil {
