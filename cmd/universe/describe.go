@@ -76,20 +76,11 @@ and description (-o json: the raw config schema).`,
 
 func (o *describeOptions) writeVersions(w io.Writer, vs []catalog.Located) error {
 	if o.output == "json" {
-		type item struct {
-			Version    string `json:"version"`
-			Release    int    `json:"releaseVersion"`
-			Repository string `json:"repository"`
-		}
-		items := []item{}
-		for _, v := range vs {
-			items = append(items, item{v.Revision.Version.String(), v.Revision.Release, v.Repository})
-		}
-		return writeJSON(w, items)
+		return writeJSON(w, vs)
 	}
 	tw, flush := tableWriter(w, "VERSION", "RELEASE", "REPOSITORY")
 	for _, v := range vs {
-		fmt.Fprintf(tw, "%s\t%d\t%s\n", v.Revision.Version, v.Revision.Release, v.Repository)
+		fmt.Fprintf(tw, "%s\t%d\t%s\n", v.Version, v.Release, v.Repository)
 	}
 	return flush()
 }

@@ -20,11 +20,19 @@ import (
 type Source interface {
 	// Name is the repository's configured name.
 	Name() string
-	// Package returns the package called name, or (nil, nil) when the
-	// repository has none.
-	Package(ctx context.Context, name string) (*repo.Package, error)
+	// Releases lists the revisions of the package called name, in
+	// ascending release order; none when the repository does not have it.
+	Releases(ctx context.Context, name string) ([]Release, error)
+	// Revision returns one revision of a package in full, ready to render.
+	Revision(ctx context.Context, name string, release int) (*repo.Revision, error)
 	// Summaries lists every revision the repository offers.
 	Summaries(ctx context.Context) ([]Summary, error)
+}
+
+// Release is one revision's releaseVersion and version string.
+type Release struct {
+	Release int
+	Version string
 }
 
 // Summary is one revision as listings show it.
@@ -96,67 +104,70 @@ func (c *Catalog) Resolve(ctx context.Context, name, version string) (*repo.Revi
 	var available []string
 	found := false
 	for _, s := range c.sources {
-		p, err := s.Package(ctx, name)
+		rs, err := s.Releases(ctx, name)
 		if err != nil {
 			c.Warnings = append(c.Warnings, err)
 			continue
 		}
-		if p == nil || len(p.Revisions) == 0 {
+		if len(rs) == 0 {
 			continue
 		}
 		found = true
-		for i := len(p.Revisions) - 1; i >= 0; i-- {
-			r := p.Revisions[i]
-			if version == "" || r.Version.String() == version {
-				return r, s.Name(), nil
+		for i := len(rs) - 1; i >= 0; i-- {
+			if version == "" || rs[i].Version == version {
+				rev, err := s.Revision(ctx, name, rs[i].Release)
+				if err != nil {
+					return nil, "", err
+				}
+				return rev, s.Name(), nil
 			}
-			if v := r.Version.String(); !slices.Contains(available, v) {
+			if v := rs[i].Version; !slices.Contains(available, v) {
 				available = append(available, v)
 			}
 		}
 	}
 	if !found {
-		var names []string
-		for _, s := range c.sources {
-			names = append(names, s.Name())
-		}
-		return nil, "", &NotFoundError{Name: name, Repos: names}
+		return nil, "", &NotFoundError{Name: name, Repos: c.names()}
 	}
 	return nil, "", &VersionNotFoundError{Name: name, Version: version, Available: available}
 }
 
+func (c *Catalog) names() []string {
+	var names []string
+	for _, s := range c.sources {
+		names = append(names, s.Name())
+	}
+	return names
+}
+
 // Versions returns the revisions of name in every repository, highest
 // priority first and newest release first within one, with the
-// repository each comes from.
+// repository each comes from. The error is a *NotFoundError when no
+// repository has the name.
 func (c *Catalog) Versions(ctx context.Context, name string) ([]Located, error) {
 	var out []Located
 	for _, s := range c.sources {
-		p, err := s.Package(ctx, name)
+		rs, err := s.Releases(ctx, name)
 		if err != nil {
 			c.Warnings = append(c.Warnings, err)
 			continue
 		}
-		if p == nil {
-			continue
-		}
-		for i := len(p.Revisions) - 1; i >= 0; i-- {
-			out = append(out, Located{Revision: p.Revisions[i], Repository: s.Name()})
+		for i := len(rs) - 1; i >= 0; i-- {
+			out = append(out, Located{Version: rs[i].Version, Release: rs[i].Release, Repository: s.Name()})
 		}
 	}
 	if len(out) == 0 {
-		var names []string
-		for _, s := range c.sources {
-			names = append(names, s.Name())
-		}
-		return nil, &NotFoundError{Name: name, Repos: names}
+		return nil, &NotFoundError{Name: name, Repos: c.names()}
 	}
 	return out, nil
 }
 
-// Located is a revision and the repository it comes from.
+// Located is a revision's version and release and the repository it
+// comes from.
 type Located struct {
-	Revision   *repo.Revision
-	Repository string
+	Version    string `json:"version"`
+	Release    int    `json:"releaseVersion"`
+	Repository string `json:"repository"`
 }
 
 // Result is one package found by Search.
@@ -297,13 +308,27 @@ func NewTree(name string, tree *repo.Tree) *Tree { return &Tree{name: name, tree
 // Name returns the repository's name.
 func (t *Tree) Name() string { return t.name }
 
-// Package returns the package called name, or nil.
-func (t *Tree) Package(ctx context.Context, name string) (*repo.Package, error) {
+// Releases lists the revisions of the package called name.
+func (t *Tree) Releases(ctx context.Context, name string) ([]Release, error) {
 	p, ok := t.tree.Package(name)
 	if !ok {
 		return nil, nil
 	}
-	return p, nil
+	rs := make([]Release, len(p.Revisions))
+	for i, r := range p.Revisions {
+		rs[i] = Release{Release: r.Release, Version: r.Version.String()}
+	}
+	return rs, nil
+}
+
+// Revision returns one revision of the tree.
+func (t *Tree) Revision(ctx context.Context, name string, release int) (*repo.Revision, error) {
+	if p, ok := t.tree.Package(name); ok {
+		if r, ok := p.Release(release); ok {
+			return r, nil
+		}
+	}
+	return nil, fmt.Errorf("repository %s: package %s release %d: %w", t.name, name, release, ErrPackageNotFound)
 }
 
 // Summaries lists the tree's revisions.

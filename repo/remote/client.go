@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -127,8 +128,10 @@ type Repository struct {
 	// did not match its sha256.
 	Corrupted []error
 
-	dir string
-	bad []string
+	dir  string
+	bad  []string
+	mu   sync.Mutex
+	memo map[string]*index.Index
 }
 
 type cacheMeta struct {
@@ -424,22 +427,9 @@ func (r *Repository) Summaries(ctx context.Context) ([]catalog.Summary, error) {
 // sha256 again. It returns (nil, nil) when the repository has no such
 // package, and an error wrapping index.ErrDigest for corrupted content.
 func (r *Repository) Package(ctx context.Context, name string) (*repo.Package, error) {
-	if !namePattern.MatchString(name) {
-		return nil, nil
-	}
-	if slices.Contains(r.bad, name) {
-		return nil, fmt.Errorf("repository %s: package %s: %w: left out as corrupted", r.Source.Name, name, index.ErrDigest)
-	}
-	data, err := os.ReadFile(filepath.Join(r.dir, "packages", name+".json"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("repository %s: %w", r.Source.Name, err)
-	}
-	ix, err := index.Decode(data)
-	if err != nil {
-		return nil, fmt.Errorf("repository %s: package %s: %w", r.Source.Name, name, err)
+	ix, err := r.packageIndex(name)
+	if err != nil || ix == nil {
+		return nil, err
 	}
 	if r.Media == 6 {
 		for i := range ix.Entries {
@@ -456,3 +446,78 @@ func (r *Repository) Package(ctx context.Context, name string) (*repo.Package, e
 }
 
 var _ catalog.Source = (*Repository)(nil)
+
+// Releases lists the revisions of the package called name from its cached
+// file alone.
+func (r *Repository) Releases(ctx context.Context, name string) ([]catalog.Release, error) {
+	ix, err := r.packageIndex(name)
+	if err != nil || ix == nil {
+		return nil, err
+	}
+	rs := make([]catalog.Release, len(ix.Entries))
+	for i, e := range ix.Entries {
+		rs[i] = catalog.Release{Release: e.Release, Version: e.Version}
+	}
+	slices.SortFunc(rs, func(a, b catalog.Release) int { return a.Release - b.Release })
+	return rs, nil
+}
+
+// Revision returns one revision in full, verified against its sha256 for a
+// native index; only that entry is decoded.
+func (r *Repository) Revision(ctx context.Context, name string, release int) (*repo.Revision, error) {
+	ix, err := r.packageIndex(name)
+	if err != nil {
+		return nil, err
+	}
+	if ix != nil {
+		for i := range ix.Entries {
+			e := &ix.Entries[i]
+			if e.Release != release {
+				continue
+			}
+			if r.Media == 6 {
+				if err := e.Verify(); err != nil {
+					return nil, fmt.Errorf("repository %s: %w", r.Source.Name, err)
+				}
+			}
+			p, err := index.Package(ctx, name, []index.Entry{*e})
+			if err != nil {
+				return nil, fmt.Errorf("repository %s: %w", r.Source.Name, err)
+			}
+			return p.Revisions[0], nil
+		}
+	}
+	return nil, fmt.Errorf("repository %s: package %s release %d: %w", r.Source.Name, name, release, catalog.ErrPackageNotFound)
+}
+
+// packageIndex decodes the package's cached file once; nil when the
+// repository does not have the package.
+func (r *Repository) packageIndex(name string) (*index.Index, error) {
+	if !namePattern.MatchString(name) {
+		return nil, nil
+	}
+	if slices.Contains(r.bad, name) {
+		return nil, fmt.Errorf("repository %s: package %s: %w: left out as corrupted", r.Source.Name, name, index.ErrDigest)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if ix, ok := r.memo[name]; ok {
+		return ix, nil
+	}
+	data, err := os.ReadFile(filepath.Join(r.dir, "packages", name+".json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("repository %s: %w", r.Source.Name, err)
+	}
+	ix, err := index.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("repository %s: package %s: %w", r.Source.Name, name, err)
+	}
+	if r.memo == nil {
+		r.memo = map[string]*index.Index{}
+	}
+	r.memo[name] = ix
+	return ix, nil
+}

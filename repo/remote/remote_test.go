@@ -156,9 +156,12 @@ func TestCorruptedCache(t *testing.T) {
 		t.Fatalf("cached zookeeper files: %v", files)
 	}
 	data, _ := os.ReadFile(files[0])
-	os.WriteFile(files[0], bytes.Replace(data, []byte(`ZooKeeper`), []byte(`ZooKeepr`), 1), 0o644)
+	os.WriteFile(files[0], bytes.ReplaceAll(data, []byte(`ZooKeeper`), []byte(`ZooKeepr`)), 0o644)
 	if _, err := r.Package(context.Background(), "zookeeper"); !errors.Is(err, index.ErrDigest) {
 		t.Errorf("Package(zookeeper) after corruption: %v, want ErrDigest", err)
+	}
+	if _, _, err := catalog.New(r).Resolve(context.Background(), "zookeeper", ""); !errors.Is(err, index.ErrDigest) {
+		t.Errorf("Resolve(zookeeper) after corruption: %v, want ErrDigest", err)
 	}
 }
 
