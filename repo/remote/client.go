@@ -406,13 +406,9 @@ func (r *Repository) Name() string { return r.Source.Name }
 
 // Summaries returns every revision the repository offers.
 func (r *Repository) Summaries(ctx context.Context) ([]catalog.Summary, error) {
-	data, err := os.ReadFile(filepath.Join(r.dir, "summary.json"))
+	s, err := r.summaries()
 	if err != nil {
-		return nil, fmt.Errorf("repository %s: %w", r.Source.Name, err)
-	}
-	var s []summary
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("repository %s: cache: %w", r.Source.Name, err)
+		return nil, err
 	}
 	out := make([]catalog.Summary, len(s))
 	for i, e := range s {
@@ -520,4 +516,83 @@ func (r *Repository) packageIndex(name string) (*index.Index, error) {
 	}
 	r.memo[name] = ix
 	return ix, nil
+}
+
+// FetchPackage fetches one package's native split file from the server
+// (<base>/package/<name> beside the repository's /repo URL) instead of the
+// whole index, and verifies every revision in it against the sha256 the
+// repository's native index recorded for it, not only against the
+// entry's own sha256 member. It needs a v6 repository opened before.
+func (c *Client) FetchPackage(ctx context.Context, r *Repository, name string) (*repo.Package, error) {
+	if r.Media != 6 {
+		return nil, fmt.Errorf("repository %s: package files are verified only for native (v6) repositories", r.Source.Name)
+	}
+	if !namePattern.MatchString(name) {
+		return nil, fmt.Errorf("repository %s: invalid package name %q", r.Source.Name, name)
+	}
+	want := map[int]string{}
+	sums, err := r.summaries()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range sums {
+		if s.Name == name {
+			want[s.Release] = s.SHA256
+		}
+	}
+	if len(want) == 0 {
+		return nil, fmt.Errorf("repository %s: package [%s]: %w", r.Source.Name, name, catalog.ErrPackageNotFound)
+	}
+	base := strings.TrimSuffix(strings.TrimSuffix(r.Source.URL, "/"), "/repo")
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, base+"/package/"+name, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", index.MediaType(6))
+	req.Header.Set("Accept-Encoding", "gzip")
+	req.Header.Set("User-Agent", c.opts.UserAgent)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("repository %s: package %s: %w", r.Source.Name, name, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("repository %s: package %s: server answered %s", r.Source.Name, name, resp.Status)
+	}
+	if mv, err := mediaVersion(resp.Header.Get("Content-Type")); err != nil || mv != 6 {
+		return nil, fmt.Errorf("repository %s: package %s: %w %q", r.Source.Name, name, ErrUnsupportedType, resp.Header.Get("Content-Type"))
+	}
+	body, err := c.readBody(resp)
+	if err != nil {
+		return nil, fmt.Errorf("repository %s: package %s: %w", r.Source.Name, name, err)
+	}
+	ix, err := index.Decode(body)
+	if err != nil {
+		return nil, fmt.Errorf("repository %s: package %s: %w", r.Source.Name, name, err)
+	}
+	for i := range ix.Entries {
+		e := &ix.Entries[i]
+		if e.Name != name {
+			return nil, fmt.Errorf("repository %s: package %s: the file holds %s", r.Source.Name, name, e.Name)
+		}
+		if err := e.Verify(); err != nil {
+			return nil, fmt.Errorf("repository %s: %w", r.Source.Name, err)
+		}
+		if sum, ok := want[e.Release]; !ok || sum != e.SHA256 {
+			return nil, fmt.Errorf("repository %s: %s release %d: %w: the index says %q", r.Source.Name, name, e.Release, index.ErrDigest, sum)
+		}
+	}
+	return index.Package(ctx, name, ix.Entries)
+}
+
+func (r *Repository) summaries() ([]summary, error) {
+	data, err := os.ReadFile(filepath.Join(r.dir, "summary.json"))
+	if err != nil {
+		return nil, fmt.Errorf("repository %s: %w", r.Source.Name, err)
+	}
+	var s []summary
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("repository %s: cache: %w", r.Source.Name, err)
+	}
+	return s, nil
 }

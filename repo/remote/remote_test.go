@@ -300,3 +300,44 @@ func TestConfigPath(t *testing.T) {
 		t.Errorf("ConfigPath with a flag = %q", p)
 	}
 }
+
+// TestFetchPackageAgainstIndex fetches one package's split file and checks
+// it against the index: a file whose entries were changed and given a
+// matching sha256 of their own is still refused.
+func TestFetchPackageAgainstIndex(t *testing.T) {
+	dir := build(t)
+	ts, _ := serveDir(t, dir)
+	now := time.Now()
+	c := newClient(t, &now)
+	r, err := c.Open(context.Background(), remote.Source{Name: "dev", URL: ts.URL + "/repo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.FetchPackage(context.Background(), r, "etcd")
+	if err != nil || len(p.Revisions) != 3 {
+		t.Fatalf("FetchPackage(etcd) = %v, %v", p, err)
+	}
+	// Rewrite etcd's split file: change a description and recompute the
+	// entry's own sha256, as a tampered mirror would.
+	split := filepath.Join(dir, "v6", "package", "etcd.json")
+	data, _ := os.ReadFile(split)
+	ix, err := index.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := ix.Entries[0]
+	v, _ := index.Parse(e.Raw)
+	o := v.(*index.Object)
+	o.Set("description", "tampered")
+	o.Delete("sha256")
+	sum, _ := index.Sum(index.Append(nil, o))
+	o.Set("sha256", sum)
+	tampered := bytes.Replace(data, e.Raw, index.Append(nil, o), 1)
+	os.WriteFile(split, tampered, 0o644)
+	if _, err := c.FetchPackage(context.Background(), r, "etcd"); !errors.Is(err, index.ErrDigest) || !strings.Contains(err.Error(), "index says") {
+		t.Errorf("FetchPackage of a tampered file = %v, want ErrDigest against the index", err)
+	}
+	if _, err := c.FetchPackage(context.Background(), r, "nosuch"); !errors.Is(err, catalog.ErrPackageNotFound) {
+		t.Errorf("FetchPackage(nosuch) = %v, want ErrPackageNotFound", err)
+	}
+}
