@@ -49,6 +49,8 @@ validates package manifests.`,
 	root.AddCommand(newSearchCmd(app))
 	root.AddCommand(newDescribeCmd(app))
 	root.AddCommand(newRenderCmd(app))
+	root.AddCommand(newInstallCmd(app))
+	root.AddCommand(newListCmd(app))
 	root.AddCommand(newSandboxCmd(app))
 	return root
 }

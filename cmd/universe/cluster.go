@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"github.com/spf13/pflag"
+
+	"github.com/universe-pm/universe/installer"
+	"github.com/universe-pm/universe/installer/journal"
+	"github.com/universe-pm/universe/installer/resolve"
+	"github.com/universe-pm/universe/marathon"
+	"github.com/universe-pm/universe/marathon/sandbox"
+	"github.com/universe-pm/universe/repo/catalog"
+	"github.com/universe-pm/universe/repo/remote"
+)
+
+// clusterFlags say which cluster a lifecycle command works on: a Marathon,
+// a DC/OS cluster, or (with neither) the local sandbox run in-process.
+type clusterFlags struct {
+	marathonURL string
+	dcosURL     string
+	token       string
+	config      string
+}
+
+func (c *clusterFlags) add(f *pflag.FlagSet) {
+	f.StringVar(&c.marathonURL, "marathon", "", "Marathon's URL (default $MARATHON_URL; neither this nor --dcos-url: the local sandbox)")
+	f.StringVar(&c.dcosURL, "dcos-url", "", "a DC/OS cluster's URL (default $DCOS_URL)")
+	f.StringVar(&c.token, "token", "", "the DC/OS ACS token (default $DCOS_ACS_TOKEN)")
+	f.StringVar(&c.config, "config", "", "the repository configuration file (default $UNIVERSE_CONFIG or $XDG_CONFIG_HOME/universe/config.json)")
+}
+
+// cluster is a connected cluster: the Marathon client and, for the local
+// sandbox, the sandbox to stop afterwards.
+type cluster struct {
+	mc       *marathon.Client
+	name     string
+	capacity func(ctx context.Context) (*installer.Capacity, error)
+	sb       *sandbox.Server
+}
+
+// close stops the in-process sandbox (persisting its state).
+func (c *cluster) close() {
+	if c.sb != nil {
+		c.sb.Close()
+	}
+}
+
+// sandboxNotice makes the local-sandbox notice appear once per process.
+var sandboxNotice sync.Once
+
+// connect opens the cluster the flags and environment designate.
+func (c *clusterFlags) connect(ctx context.Context, app *App) (*cluster, error) {
+	cfg := marathon.Config{MarathonURL: c.marathonURL, DCOSURL: c.dcosURL, Token: c.token}
+	cfg.FromEnv(os.Getenv)
+	if cfg.MarathonURL != "" || cfg.DCOSURL != "" {
+		mc, err := marathon.New(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return &cluster{mc: mc, name: mc.URL(), capacity: installer.SandboxCapacity(mc.URL(), nil)}, nil
+	}
+	dir, err := journal.DefaultDir()
+	if err != nil {
+		return nil, err
+	}
+	statePath := filepath.Join(dir, "sandbox", "state.json")
+	if err := seedSandbox(statePath); err != nil {
+		return nil, err
+	}
+	speed := 1.0
+	if s := os.Getenv("UNIVERSE_SANDBOX_SPEED"); s != "" {
+		if speed, err = strconv.ParseFloat(s, 64); err != nil {
+			return nil, usagef("UNIVERSE_SANDBOX_SPEED=%s: %v", s, err)
+		}
+	}
+	sb, err := sandbox.New(sandbox.Config{StatePath: statePath, Speed: speed})
+	if err != nil {
+		return nil, fmt.Errorf("starting the local sandbox: %w", err)
+	}
+	if err := sb.Start(context.WithoutCancel(ctx), "127.0.0.1:0"); err != nil {
+		sb.Close()
+		return nil, fmt.Errorf("starting the local sandbox: %w", err)
+	}
+	sandboxNotice.Do(func() {
+		fmt.Fprintf(app.Stderr, "universe: no --marathon or --dcos-url: using the local sandbox (state in %s)\n", statePath)
+	})
+	cfg.MarathonURL = sb.URL()
+	mc, err := marathon.New(cfg)
+	if err != nil {
+		sb.Close()
+		return nil, err
+	}
+	return &cluster{mc: mc, name: "sandbox:" + statePath, capacity: installer.SandboxCapacity(sb.URL(), nil), sb: sb}, nil
+}
+
+// seedSandbox writes a fresh sandbox state with agents shaped like DC/OS
+// private agents: 6 agents of 8 cpus, 32 GiB memory, 256 GiB disk, offering
+// ports 1025-32000 (the sandbox's own default agents offer only Mesos's
+// 31000-32000, where no package with fixed ports such as ZooKeeper's 2181
+// fits). An existing state is left as it is.
+func seedSandbox(path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	var agents []map[string]any
+	for i := range 6 {
+		agents = append(agents, map[string]any{
+			"id": fmt.Sprintf("sandbox-agent-S%d", i), "hostname": fmt.Sprintf("agent-%d.sandbox", i+1),
+			"region": "region-1", "zone": fmt.Sprintf("zone-%d", i%3+1),
+			"attributes": map[string]string{"rack": fmt.Sprintf("rack-%d", i%5+1)},
+			"cpus":       8, "mem": 32768, "disk": 262144, "portsFrom": 1025, "portsTo": 32000,
+		})
+	}
+	data, err := json.Marshal(map[string]any{"format": 1, "agents": agents})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+// newInstaller builds the installer for a connected cluster over the
+// configured repositories.
+func newInstaller(ctx context.Context, app *App, cl *cluster, configFlag string, onEvent func(installer.Event)) (*installer.Installer, error) {
+	cat, err := openCatalog(ctx, app, configFlag)
+	if err != nil {
+		return nil, err
+	}
+	uris := map[string]string{}
+	if path, err := remote.ConfigPath(configFlag); err == nil {
+		if cfg, err := remote.LoadConfig(path); err == nil {
+			for _, s := range cfg.Repositories {
+				uris[s.Name] = s.URL
+				if s.Builtin() {
+					uris[s.Name] = builtinSource
+				}
+			}
+		}
+	}
+	dir, err := journal.DefaultDir()
+	if err != nil {
+		return nil, err
+	}
+	return installer.New(installer.Config{
+		Marathon: cl.mc,
+		Source:   catalogSource{cat},
+		Cluster:  cl.name,
+		Journal:  &journal.Store{Dir: dir},
+		SourceURI: func(name string) string {
+			if u, ok := uris[name]; ok {
+				return u
+			}
+			return name
+		},
+		Capacity: cl.capacity,
+		OnEvent:  onEvent,
+	})
+}
+
+// catalogSource lists a catalog's revisions for the resolver, reading each
+// revision in full (the resolver needs its dependencies).
+type catalogSource struct{ c *catalog.Catalog }
+
+func (s catalogSource) Candidates(ctx context.Context, name string) ([]resolve.Candidate, error) {
+	var out []resolve.Candidate
+	for _, src := range s.c.Sources() {
+		rs, err := src.Releases(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("repository %s: %w", src.Name(), err)
+		}
+		for i := len(rs) - 1; i >= 0; i-- {
+			rev, err := src.Revision(ctx, name, rs[i].Release)
+			if err != nil {
+				return nil, fmt.Errorf("repository %s: %w", src.Name(), err)
+			}
+			out = append(out, resolve.Candidate{Revision: rev, Repository: src.Name()})
+		}
+	}
+	return out, nil
+}
