@@ -124,9 +124,9 @@ func (c *Config) Save(path string) error {
 	return nil
 }
 
-// Add inserts a repository at index (0 is the highest priority; -1 means
-// the end of the list but before the built-in repository, which stays
-// last). The URL must be http or https, or BuiltinURL to restore the
+// Add inserts a repository at index (0 is the highest priority; -1 or the
+// length of the list mean the end, but before the built-in repository,
+// which stays last). The URL must be http or https, or BuiltinURL to restore the
 // built-in repository. Names and URLs are unique (ErrDuplicate).
 func (c *Config) Add(name, rawURL string, index int) error {
 	if name == "" {
@@ -155,6 +155,9 @@ func (c *Config) Add(name, rawURL string, index int) error {
 	}
 	if index > n {
 		return fmt.Errorf("index %d is past the end of the list (%d repositories)", index, n)
+	}
+	if index == n && n > 0 && c.Repositories[n-1].Builtin() {
+		index = n - 1 // the built-in repository stays last
 	}
 	c.Repositories = slices.Insert(c.Repositories, index, Source{Name: name, URL: rawURL})
 	return nil

@@ -247,6 +247,7 @@ func TestConfig(t *testing.T) {
 		func() error { return c.Add("a", "http://a.example/repo", -1) },
 		func() error { return c.Add("b", "https://b.example/repo", 0) },
 		func() error { return c.Add("c", "http://c.example/repo", -1) },
+		func() error { return c.Add("e", "http://e.example/repo", len(c.Repositories)) },
 	}
 	for _, s := range steps {
 		if err := s(); err != nil {
@@ -272,7 +273,7 @@ func TestConfig(t *testing.T) {
 	for _, s := range c2.Repositories {
 		names = append(names, s.Name)
 	}
-	if diff := cmp.Diff([]string{"b", "a", "c", "builtin"}, names); diff != "" {
+	if diff := cmp.Diff([]string{"b", "a", "c", "e", "builtin"}, names); diff != "" {
 		t.Errorf("repositories (-want +got):\n%s", diff)
 	}
 	if err := c2.Remove("builtin"); err != nil {
@@ -339,5 +340,70 @@ func TestFetchPackageAgainstIndex(t *testing.T) {
 	}
 	if _, err := c.FetchPackage(context.Background(), r, "nosuch"); !errors.Is(err, catalog.ErrPackageNotFound) {
 		t.Errorf("FetchPackage(nosuch) = %v, want ErrPackageNotFound", err)
+	}
+}
+
+// TestStaleCacheOnFailure: after the TTL, a server that fails leaves the
+// cached copy in use, marked Stale.
+func TestStaleCacheOnFailure(t *testing.T) {
+	dir := build(t)
+	s, err := serve.New(dir, serve.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var down atomic.Bool
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			http.Error(w, "down", 502)
+			return
+		}
+		s.ServeHTTP(w, r)
+	}))
+	defer ts.Close()
+	now := time.Now()
+	c := newClient(t, &now)
+	src := remote.Source{Name: "dev", URL: ts.URL + "/repo"}
+	if _, err := c.Open(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	down.Store(true)
+	now = now.Add(time.Hour)
+	r, err := c.Open(context.Background(), src)
+	if err != nil || r.Stale == nil || !strings.Contains(r.Stale.Error(), "502") {
+		t.Fatalf("Open with the server down = %v, stale %v; want the cached copy marked stale", err, r)
+	}
+	if p, err := r.Package(context.Background(), "etcd"); err != nil || p == nil {
+		t.Errorf("Package(etcd) from the stale copy = %v, %v", p, err)
+	}
+}
+
+// TestSlowServerTimesOut: a server slower than the client's timeout is an
+// error naming the repository, after the bounded retries.
+func TestSlowServerTimesOut(t *testing.T) {
+	release := make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer ts.Close()
+	defer close(release)
+	c := remote.New(remote.Options{CacheDir: t.TempDir(), HTTPClient: &http.Client{Timeout: 50 * time.Millisecond},
+		Retries: 1, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+	start := time.Now()
+	_, err := c.Open(context.Background(), remote.Source{Name: "slow", URL: ts.URL + "/repo"})
+	if err == nil || !strings.Contains(err.Error(), "slow") {
+		t.Errorf("Open(slow) = %v, want an error naming it", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Open(slow) took %v", d)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	c2 := remote.New(remote.Options{CacheDir: t.TempDir()})
+	if _, err := c2.Open(ctx, remote.Source{Name: "slow", URL: ts.URL + "/repo"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Open with an expiring context = %v, want DeadlineExceeded", err)
 	}
 }
