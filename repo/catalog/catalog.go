@@ -73,6 +73,7 @@ type NotFoundError struct {
 	Repos []string
 }
 
+// Error says which repositories were searched.
 func (e *NotFoundError) Error() string {
 	return fmt.Sprintf("package [%s] not found in repositories %s", e.Name, strings.Join(e.Repos, ", "))
 }
@@ -86,6 +87,7 @@ type VersionNotFoundError struct {
 	Available     []string
 }
 
+// Error lists the versions that exist.
 func (e *VersionNotFoundError) Error() string {
 	return fmt.Sprintf("version [%s] of package [%s] not found; available: %s", e.Version, e.Name, strings.Join(e.Available, ", "))
 }
