@@ -40,9 +40,11 @@ type Options struct {
 }
 
 // Server serves the repository built in one directory. It only reads, and
-// only files inside that directory (through os.Root).
+// only files inside that directory (through os.Root). The directory is
+// opened again for each request, so a rebuild (which replaces it by a
+// rename) is served from the next request on.
 type Server struct {
-	root *os.Root
+	dir  string
 	opts Options
 
 	mu      sync.Mutex
@@ -67,10 +69,10 @@ func New(dir string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening repository: %w", err)
 	}
+	defer root.Close()
 	_, err1 := root.Stat(index.UniverseFile)
 	_, err2 := root.Stat(index.NativeFile)
 	if err1 != nil && err2 != nil {
-		root.Close()
 		return nil, fmt.Errorf("%s: %w", dir, ErrNotRepository)
 	}
 	if opts.MaxGzipCache == 0 {
@@ -79,11 +81,16 @@ func New(dir string, opts Options) (*Server, error) {
 	if opts.ShutdownTimeout == 0 {
 		opts.ShutdownTimeout = 10 * time.Second
 	}
-	return &Server{root: root, opts: opts, etags: map[string]fileTag{}, gz: map[string][]byte{}}, nil
+	return &Server{dir: dir, opts: opts, etags: map[string]fileTag{}, gz: map[string][]byte{}}, nil
 }
 
-// Close releases the directory.
-func (s *Server) Close() error { return s.root.Close() }
+// Close releases the memory kept for compressed responses.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gz, s.gzBytes = map[string][]byte{}, 0
+	return nil
+}
 
 // Serve answers requests on ln until ctx is cancelled, then shuts down
 // gracefully: it stops accepting, lets requests in flight finish (within
@@ -270,7 +277,13 @@ func notAcceptable(w http.ResponseWriter) {
 // file serves one file of the repository with its ETag, compressed when
 // the client accepts gzip.
 func (s *Server) file(w http.ResponseWriter, r *http.Request, name, contentType string, negotiated bool) {
-	f, err := s.root.Open(name)
+	root, err := os.OpenRoot(s.dir)
+	if err != nil {
+		http.Error(w, "cannot read the repository", http.StatusInternalServerError)
+		return
+	}
+	defer root.Close()
+	f, err := root.Open(name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			http.NotFound(w, r)

@@ -282,3 +282,28 @@ func TestNewRefusesNonRepository(t *testing.T) {
 		t.Error("New(empty dir) succeeded")
 	}
 }
+
+// TestServesRebuild: a rebuild into the served directory (replaced by a
+// rename) is served from the next request on, with a new ETag.
+func TestServesRebuild(t *testing.T) {
+	ts, dir := newServer(t)
+	hdr := map[string]string{"Accept": v6}
+	first := get(t, ts.URL+"/repo", hdr)
+	io.Copy(io.Discard, first.Body)
+	tree, err := repo.Load(context.Background(), packages.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }
+	if _, err := index.Build(context.Background(), tree, dir, index.Options{Now: later}); err != nil {
+		t.Fatal(err)
+	}
+	resp := get(t, ts.URL+"/repo", hdr)
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"generatedAt": "2030-01-01T00:00:00Z"`) {
+		t.Errorf("after a rebuild: %d, %.100s", resp.StatusCode, body)
+	}
+	if resp.Header.Get("ETag") == first.Header.Get("ETag") {
+		t.Errorf("ETag unchanged after a rebuild: %s", resp.Header.Get("ETag"))
+	}
+}
