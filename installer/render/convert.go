@@ -25,9 +25,8 @@ const isEmptyMethod = "CosmosIsEmpty"
 
 // jstring is a string that is not an element of an array: its JSON-escaped
 // content without quotes, or, as an array element, its quoted JSON text.
+// It prints as itself (a string kind needs no Format).
 type jstring string
-
-func (s jstring) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s)) }
 
 // CosmosIsEmpty is Java's String.isEmpty().
 func (s jstring) CosmosIsEmpty() bool { return s == "" }
@@ -43,10 +42,9 @@ func (b blank) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(b[0])) }
 // CosmosIsEmpty is Java's String.isEmpty().
 func (b blank) CosmosIsEmpty() bool { return false }
 
-// null is JSON null: it prints as nothing and is falsy (a zero struct).
-type null struct{}
-
-func (null) Format(fmt.State, rune) {}
+// null is JSON null: always "", so it prints as nothing and is falsy, and
+// has no methods (as null has none in Java).
+type null string
 
 // list is a JSON array, a java.util.List.
 type list []any
@@ -70,7 +68,7 @@ func (o object) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(javaString(o
 func convert(v any, inArray bool) any {
 	switch v := v.(type) {
 	case nil:
-		return null{}
+		return null("")
 	case bool:
 		return v
 	case string:

@@ -16,7 +16,10 @@ import (
 // properties, their defaults, kept only when non-empty (Cosmos ≥ 0.6.0).
 // items, $ref, allOf and oneOf are ignored and defaults are not checked.
 // The result is never nil.
-func Defaults(config map[string]any) map[string]any {
+func Defaults(config map[string]any) map[string]any { return defaults(config, true) }
+
+// defaults is Defaults; without deep, the values are config.json's own.
+func defaults(config map[string]any, deep bool) map[string]any {
 	out := map[string]any{}
 	props, _ := config["properties"].(map[string]any)
 	for name, p := range props {
@@ -25,11 +28,14 @@ func Defaults(config map[string]any) map[string]any {
 			continue
 		}
 		if d, ok := ps["default"]; ok {
-			out[name] = clone(d)
+			if deep {
+				d = clone(d)
+			}
+			out[name] = d
 			continue
 		}
 		if _, ok := ps["properties"].(map[string]any); ok {
-			if sub := Defaults(ps); len(sub) > 0 {
+			if sub := defaults(ps, deep); len(sub) > 0 {
 				out[name] = sub
 			}
 		}
@@ -59,12 +65,13 @@ func Merge(base, over map[string]any) map[string]any {
 }
 
 // mergeInto is Merge into dst, which it changes; over is not changed and
-// dst shares nothing with it afterwards.
+// dst shares nothing with it afterwards. Maps inside dst are replaced, never
+// changed, so they may be shared with others.
 func mergeInto(dst, over map[string]any) {
 	for k, v := range over {
 		if dm, ok := dst[k].(map[string]any); ok {
 			if om, ok := v.(map[string]any); ok {
-				mergeInto(dm, om)
+				dst[k] = Merge(dm, om)
 				continue
 			}
 		}

@@ -57,7 +57,8 @@ type Result struct {
 	JSON []byte
 	// Value is the same document decoded (numbers as json.Number).
 	Value map[string]any
-	// Merged are the merged options: defaults overlaid with the user's.
+	// Merged are the merged options: defaults overlaid with the user's. They
+	// share unchanged values with the revision's config.json: read only.
 	Merged map[string]any
 	// Rendered is the template's output before decoration, byte for byte.
 	Rendered []byte
@@ -206,7 +207,9 @@ func mergedOptions(rev *repo.Revision, req Request) (map[string]any, error) {
 	if !ok {
 		return nil, &Error{Stage: StageOptions, File: rev.Config.Path, Message: "config.json is not a JSON object"}
 	}
-	merged := Defaults(config) // fresh: merged into in place
+	// The defaults share values with config.json; mergeInto copies what it
+	// changes, and nothing else changes them.
+	merged := defaults(config, false)
 	mergeInto(merged, req.Options)
 	if req.SkipValidation {
 		return merged, nil
@@ -274,6 +277,7 @@ func renderTemplate(f *repo.File, scope map[string]any) ([]byte, error) {
 	}
 	ctx := rootContext(scope)
 	var buf bytes.Buffer
+	buf.Grow(len(f.Data) + len(f.Data)/2)
 	if err := tmpl.FRender(&buf, ctx); err != nil {
 		return nil, &Error{Stage: StageTemplate, File: f.Path, Message: err.Error(), Err: err}
 	}
