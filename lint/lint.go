@@ -83,7 +83,7 @@ func Run(ctx context.Context, t *repo.Tree) (*Report, error) {
 	revs := t.Revisions()
 	results := make([][]repo.Finding, len(revs))
 	m := &memo{}
-	if err := parallel.For(ctx, len(revs), func(i int) { results[i] = checkRevision(t, m, revs[i]) }); err != nil {
+	if err := parallel.For(ctx, len(revs), func(i int) { results[i] = checkRevision(ctx, t, m, revs[i]) }); err != nil {
 		return nil, fmt.Errorf("validating: %w", err)
 	}
 	rep := &Report{Packages: len(t.Packages), Revisions: len(revs)}
@@ -98,6 +98,7 @@ func Run(ctx context.Context, t *repo.Tree) (*Report, error) {
 
 // checker collects the findings of one revision.
 type checker struct {
+	ctx  context.Context // for the checks that render
 	tree *repo.Tree
 	memo *memo
 	rev  *repo.Revision
@@ -134,7 +135,7 @@ func (c *checker) do(kind string, f *repo.File, check func(c *checker)) {
 	}
 	c.memo.mu.Unlock()
 	e.once.Do(func() {
-		sub := &checker{tree: c.tree, memo: c.memo, rev: c.rev}
+		sub := &checker{ctx: c.ctx, tree: c.tree, memo: c.memo, rev: c.rev}
 		check(sub)
 		e.out = sub.out
 	})
@@ -164,8 +165,8 @@ func (c *checker) file(sev repo.Severity, rule, path, msg string) {
 		Package: c.rev.Package, Release: c.rev.Release})
 }
 
-func checkRevision(t *repo.Tree, m *memo, rev *repo.Revision) []repo.Finding {
-	c := &checker{tree: t, memo: m, rev: rev}
+func checkRevision(ctx context.Context, t *repo.Tree, m *memo, rev *repo.Revision) []repo.Finding {
+	c := &checker{ctx: ctx, tree: t, memo: m, rev: rev}
 	if rev.PackageJSON == nil || rev.PackageJSON.Value == nil {
 		return nil // reported while loading
 	}

@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -29,8 +28,8 @@ func (c *checker) renderCheck() {
 	if err != nil {
 		return // the dependencies/* rules report it
 	}
-	_, err = render.Render(context.Background(), render.Request{Revision: c.rev, Dependencies: deps, SkipValidation: true})
-	if err == nil {
+	_, err = render.Render(c.ctx, render.Request{Revision: c.rev, Dependencies: deps, SkipValidation: true})
+	if err == nil || c.ctx.Err() != nil {
 		return
 	}
 	fd := repo.Finding{Severity: repo.Error, Rule: RuleTemplateRender, File: f.Path,
