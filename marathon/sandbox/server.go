@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
@@ -123,7 +122,7 @@ type Server struct {
 	faults      Faults
 	rng         *mrand.Rand
 
-	events   []Event
+	events   []logged
 	seq      int64
 	subs     map[*subscriber]bool
 	dirty    bool
@@ -348,7 +347,16 @@ func (s *Server) AddAgent(cpus, mem, disk float64) AgentStatus {
 func (s *Server) EventLog() []Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Event(nil), s.events...)
+	out := make([]Event, len(s.events))
+	for i := range s.events {
+		e := &s.events[i]
+		if e.payload != nil {
+			e.Data, _ = json.Marshal(e.payload)
+			e.payload = nil
+		}
+		out[i] = e.Event
+	}
+	return out
 }
 
 // Settle runs the simulation until nothing changes without time passing;
@@ -399,21 +407,30 @@ func globMatch(glob, id string) bool {
 	return ok
 }
 
-// emit records an event and sends it to the event streams.
+// emit records an event and sends it to the event streams. The payload is
+// encoded only when a stream is listening or the log is read.
 func (s *Server) emit(typ, appID string, payload map[string]any) {
 	payload["eventType"] = typ
 	payload["timestamp"] = ts(s.now())
-	data, _ := json.Marshal(payload)
 	s.seq++
-	ev := Event{Seq: s.seq, Type: typ, AppID: appID, Data: data}
+	ev := logged{Event: Event{Seq: s.seq, Type: typ, AppID: appID}, payload: payload}
+	if len(s.subs) > 0 {
+		ev.Data, _ = json.Marshal(payload)
+		ev.payload = nil
+		for sub := range s.subs {
+			sub.send(ev.Event)
+		}
+	}
 	if len(s.events) >= s.cfg.EventLogSize {
 		n := copy(s.events, s.events[len(s.events)/2:])
+		clear(s.events[n:])
 		s.events = s.events[:n]
 	}
 	s.events = append(s.events, ev)
-	for sub := range s.subs {
-		sub.send(ev)
-	}
 }
 
-func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
+// logged is an event of the log, its payload possibly not yet encoded.
+type logged struct {
+	Event
+	payload map[string]any
+}
