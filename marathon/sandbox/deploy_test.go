@@ -480,3 +480,29 @@ func TestDurableState(t *testing.T) {
 		t.Errorf("after restart groups = %+v, want /keep", g.Groups)
 	}
 }
+
+func TestMaxDeploymentsPrecedence(t *testing.T) {
+	s := start(t, sandbox.Config{MaxRunningDeployments: 1, Faults: sandbox.Faults{FailHealth: "/*"}})
+	hc := `,"healthChecks":[{"protocol":"COMMAND","command":{"value":"true"}}]}`
+	if a := call(t, s, "POST", "/v2/apps", `{"id":"/one","cmd":"sleep 1"`+hc); a.status != 201 {
+		t.Fatalf("POST /one = %d", a.status)
+	}
+	want := "Max number (1) of running deployments is achieved. Wait for existing deployments to complete or cancelusing force=true parameter. You can increase max deployment number by using --max_running_deployments parameter but be advised that this can have negative effects on the performance."
+	// 403 comes after validation (422) and before 409 exists.
+	for _, tt := range []struct {
+		body   string
+		status int
+	}{
+		{`{"id":"/two"}`, 422},
+		{`{"id":"/one","cmd":"sleep 1"}`, 403},
+		{`{"id":"/two","cmd":"sleep 1"}`, 403},
+	} {
+		a := call(t, s, "POST", "/v2/apps", tt.body)
+		if a.status != tt.status {
+			t.Errorf("POST %s = %d %s, want %d", tt.body, a.status, a.body, tt.status)
+		}
+		if tt.status == 403 && a.obj(t)["message"] != want {
+			t.Errorf("403 message = %s", a.body)
+		}
+	}
+}
