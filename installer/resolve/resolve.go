@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/Masterminds/semver/v3"
 	"sort"
 	"strings"
 
@@ -135,7 +136,10 @@ type solver struct {
 	ctx       context.Context
 	src       Source
 	req       Request
-	cache     map[string][]Candidate
+	acache    map[string][]assignment
+	dom       map[string]int
+	open      map[string]bool
+	checks    map[checkKey]bool
 	assigned  map[string]*assignment
 	order     []string
 	cons      map[string][]constraint
@@ -152,7 +156,10 @@ type solver struct {
 func Resolve(ctx context.Context, src Source, req Request) (*Solution, error) {
 	s := &solver{
 		ctx: ctx, src: src, req: req,
-		cache:    map[string][]Candidate{},
+		acache:   map[string][]assignment{},
+		dom:      map[string]int{},
+		open:     map[string]bool{},
+		checks:   map[checkKey]bool{},
 		assigned: map[string]*assignment{},
 		cons:     map[string][]constraint{},
 		maxSteps: req.MaxSteps,
@@ -161,8 +168,8 @@ func Resolve(ctx context.Context, src Source, req Request) (*Solution, error) {
 		s.maxSteps = 1_000_000
 	}
 	root := repo.Dependency{Name: req.Name}
-	s.cons[req.Name] = []constraint{{who: "you", dep: root}}
-	ok, _ := s.solve([]string{req.Name}, 0)
+	s.push(req.Name, constraint{who: "you", dep: root})
+	ok, _ := s.solve(0)
 	if s.err != nil {
 		return nil, s.err
 	}
@@ -193,14 +200,12 @@ func (s *solver) candidates(name string) ([]assignment, error) {
 		r := s.req.Root.Revision
 		return []assignment{{cand: *s.req.Root, version: r.Version, deps: r.Dependencies}}, nil
 	}
-	cs, ok := s.cache[name]
-	if !ok {
-		var err error
-		cs, err = s.src.Candidates(s.ctx, name)
-		if err != nil {
-			return nil, fmt.Errorf("looking up %s: %w", name, err)
-		}
-		s.cache[name] = cs
+	if out, ok := s.acache[name]; ok {
+		return out, nil
+	}
+	cs, err := s.src.Candidates(s.ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("looking up %s: %w", name, err)
 	}
 	out := make([]assignment, 0, len(cs))
 	for _, c := range cs {
@@ -209,24 +214,55 @@ func (s *solver) candidates(name string) ([]assignment, error) {
 		}
 		out = append(out, assignment{cand: c, version: c.Revision.Version, deps: c.Revision.Dependencies})
 	}
+	s.acache[name] = out
 	return out, nil
 }
 
-// solve assigns the pending packages in turn. It returns whether it
-// succeeded and, when not, the conflict set: the packages whose choices
-// caused the failure, so that callers not in it jump back past themselves.
-func (s *solver) solve(pending []string, depth int) (bool, map[string]bool) {
-	for len(pending) > 0 && s.assigned[pending[0]] != nil {
-		pending = pending[1:]
+// domain counts the candidates of name that satisfy its constraints,
+// cached until the constraints on name change.
+func (s *solver) domain(name string) int {
+	if n, ok := s.dom[name]; ok {
+		return n
 	}
-	if len(pending) == 0 {
+	n := s.countDomain(name)
+	s.dom[name] = n
+	return n
+}
+
+func (s *solver) countDomain(name string) int {
+	cands, err := s.candidates(name)
+	if err != nil {
+		return 1 // the error surfaces when name is assigned
+	}
+	n := 0
+	for i := range cands {
+		if _, bad := s.violated(name, cands[i].version); !bad {
+			n++
+		}
+	}
+	return n
+}
+
+// solve assigns the open packages (constrained, not yet chosen) in turn,
+// the most constrained first (fewest candidates left, then by name), so
+// dead ends show early. It returns whether it succeeded and, when not, the
+// conflict set: the packages whose choices caused the failure, so that
+// callers not in it jump back past themselves.
+func (s *solver) solve(depth int) (bool, map[string]bool) {
+	if len(s.open) == 0 {
 		return true, nil
 	}
 	if err := s.ctx.Err(); err != nil {
 		s.err = err
 		return false, nil
 	}
-	name, rest := pending[0], pending[1:]
+	name, bestN := "", int(^uint(0)>>1)
+	for n := range s.open {
+		d := s.domain(n)
+		if d < bestN || (d == bestN && n < name) {
+			name, bestN = n, d
+		}
+	}
 	cands, err := s.candidates(name)
 	if err != nil {
 		s.err = err
@@ -238,7 +274,7 @@ func (s *solver) solve(pending []string, depth int) (bool, map[string]bool) {
 			conflict[c.by] = true
 		}
 	}
-	var why []string
+	var why []reject
 	for i := range cands {
 		c := &cands[i]
 		s.steps++
@@ -247,41 +283,51 @@ func (s *solver) solve(pending []string, depth int) (bool, map[string]bool) {
 			return false, nil
 		}
 		if bad, ok := s.violated(name, c.version); ok {
-			why = append(why, s.describe(name, c)+" does not satisfy "+bad.who+"'s "+rangeText(bad.dep.Range))
+			why = append(why, reject{kind: rejectRange, bad: bad})
 			continue
 		}
 		if d, a, ok := s.depClash(c); ok {
 			conflict[d.Name] = true
-			why = append(why, fmt.Sprintf("%s depends on %s %s, which conflicts with %s", s.describe(name, c), d.Name, rangeText(d.Range), s.describe(d.Name, a)))
+			why = append(why, reject{kind: rejectClash, dep: d, other: a})
 			continue
 		}
-		// Assign and recurse.
-		s.assigned[name] = c
-		s.order = append(s.order, name)
+		// Assign, constrain the dependencies, and go on.
+		s.assign(name, c)
 		who := name + " " + c.version.String()
-		next := append([]string(nil), rest...)
+		var pushed []string
 		for _, d := range c.deps {
 			if d.Optional {
 				if _, in := s.installed(d.Name); !in && s.assigned[d.Name] == nil {
 					continue
 				}
 			}
-			s.cons[d.Name] = append(s.cons[d.Name], constraint{by: name, who: who, dep: d})
-			next = append(next, d.Name)
+			s.push(d.Name, constraint{by: name, who: who, dep: d})
+			pushed = append(pushed, d.Name)
 		}
-		ok, cs := s.solve(next, depth+1)
+		ok, cs := true, map[string]bool(nil)
+		for _, dn := range pushed {
+			if s.assigned[dn] == nil && s.domain(dn) == 0 {
+				// Forward check: nothing is left for dn.
+				ok, cs = false, map[string]bool{name: true}
+				for _, k := range s.cons[dn] {
+					if k.by != "" {
+						cs[k.by] = true
+					}
+				}
+				s.deadEndFor(dn, depth+1)
+				break
+			}
+		}
+		if ok {
+			ok, cs = s.solve(depth + 1)
+		}
 		if ok {
 			return true, nil
 		}
-		// Undo.
-		for _, d := range c.deps {
-			l := s.cons[d.Name]
-			if len(l) > 0 && l[len(l)-1].by == name {
-				s.cons[d.Name] = l[:len(l)-1]
-			}
+		for i := len(pushed) - 1; i >= 0; i-- {
+			s.pop(pushed[i])
 		}
-		delete(s.assigned, name)
-		s.order = s.order[:len(s.order)-1]
+		s.unassign(name)
 		if s.err != nil {
 			return false, nil
 		}
@@ -293,25 +339,124 @@ func (s *solver) solve(pending []string, depth int) (bool, map[string]bool) {
 				conflict[k] = true
 			}
 		}
-		why = append(why, "") // explained deeper
+		why = append(why, reject{}) // explained deeper
 	}
 	if len(cands) == 0 || nonEmpty(why) > 0 {
+		s.recordDeadEnd(name, cands, why, depth)
+	}
+	return false, conflict
+}
+
+func (s *solver) push(name string, c constraint) {
+	s.cons[name] = append(s.cons[name], c)
+	delete(s.dom, name)
+	if s.assigned[name] == nil {
+		s.open[name] = true
+	}
+}
+
+func (s *solver) pop(name string) {
+	l := s.cons[name]
+	s.cons[name] = l[:len(l)-1]
+	delete(s.dom, name)
+	if len(l) == 1 {
+		delete(s.open, name)
+	}
+}
+
+func (s *solver) assign(name string, a *assignment) {
+	s.assigned[name] = a
+	s.order = append(s.order, name)
+	delete(s.open, name)
+}
+
+func (s *solver) unassign(name string) {
+	delete(s.assigned, name)
+	s.order = s.order[:len(s.order)-1]
+	if len(s.cons[name]) > 0 {
+		s.open[name] = true
+	}
+}
+
+// deadEndFor records why name has no candidate left.
+func (s *solver) deadEndFor(name string, depth int) {
+	cands, _ := s.candidates(name)
+	why := make([]reject, len(cands))
+	for i := range cands {
+		if bad, ok := s.violated(name, cands[i].version); ok {
+			why[i] = reject{kind: rejectRange, bad: bad}
+		}
+	}
+	s.recordDeadEnd(name, cands, why, depth)
+}
+
+func (s *solver) recordDeadEnd(name string, cands []assignment, rejects []reject, depth int) {
+	if !(depth >= s.deepDepth || s.deepest == nil) {
+		return
+	}
+	why := make([]string, len(rejects))
+	for i, r := range rejects {
+		switch r.kind {
+		case rejectRange:
+			why[i] = s.describe(name, &cands[i]) + " does not satisfy " + r.bad.who + "'s " + rangeText(r.bad.dep.Range)
+		case rejectClash:
+			why[i] = fmt.Sprintf("%s depends on %s %s, which conflicts with %s", s.describe(name, &cands[i]), r.dep.Name, rangeText(r.dep.Range), s.describe(r.dep.Name, r.other))
+		}
+	}
+	{
 		if depth >= s.deepDepth || s.deepest == nil {
 			s.deepest = s.deadEnd(name, cands, why)
 			s.deepDepth = depth
 		}
 	}
-	return false, conflict
 }
 
-func nonEmpty(l []string) int {
+// reject is why a candidate was not taken, formatted only when a dead
+// end is explained.
+type reject struct {
+	kind  int
+	bad   constraint
+	dep   repo.Dependency
+	other *assignment
+}
+
+const (
+	rejectDeeper = iota
+	rejectRange
+	rejectClash
+)
+
+func nonEmpty(l []reject) int {
 	n := 0
-	for _, s := range l {
-		if s != "" {
+	for _, r := range l {
+		if r.kind != rejectDeeper {
 			n++
 		}
 	}
 	return n
+}
+
+type checkKey struct {
+	c *semver.Constraints
+	v *semver.Version
+}
+
+// allows is d.Allows(v), remembered: semver's Check is costly and the
+// search asks the same questions again after backtracking.
+func (s *solver) allows(d repo.Dependency, v repo.Version) bool {
+	if d.Range == "" {
+		return true
+	}
+	k := checkKey{d.Constraints, v.Semver()}
+	if k.c == nil || k.v == nil {
+		return false
+	}
+	if ok, hit := s.checks[k]; hit {
+		return ok
+	}
+	ok := d.Allows(v)
+	s.checks[k] = ok
+	return ok
 }
 
 // violated returns a constraint on name that v does not satisfy.
@@ -320,7 +465,7 @@ func (s *solver) violated(name string, v repo.Version) (constraint, bool) {
 		if c.dep.Range == "" {
 			continue
 		}
-		if !c.dep.Allows(v) {
+		if !s.allows(c.dep, v) {
 			return c, true
 		}
 	}
@@ -333,12 +478,12 @@ func (s *solver) depClash(c *assignment) (repo.Dependency, *assignment, bool) {
 	for _, d := range c.deps {
 		a := s.assigned[d.Name]
 		if a == nil {
-			if in, ok := s.installed(d.Name); ok && d.Range != "" && !d.Allows(in.Version) {
+			if in, ok := s.installed(d.Name); ok && d.Range != "" && !s.allows(d, in.Version) {
 				return d, &assignment{installed: in, version: in.Version}, true
 			}
 			continue
 		}
-		if d.Range != "" && !d.Allows(a.version) {
+		if d.Range != "" && !s.allows(d, a.version) {
 			return d, a, true
 		}
 	}
@@ -401,11 +546,13 @@ func (s *solver) deadEnd(name string, cands []assignment, why []string) []string
 				lines = append(lines, s.describe(name, &cands[0])+g.reason)
 				continue
 			}
-			subject := name + " " + g.versions[0]
+			subject, reason := name+" "+g.versions[0], g.reason
 			if len(g.versions) > 1 {
 				subject = name + " " + strings.Join(g.versions, ", ")
+				reason = strings.Replace(reason, " does not satisfy ", " do not satisfy ", 1)
+				reason = strings.Replace(reason, " depends on ", " all depend on ", 1)
 			}
-			lines = append(lines, subject+g.reason)
+			lines = append(lines, subject+reason)
 		}
 	}
 	return lines
