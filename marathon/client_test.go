@@ -196,8 +196,13 @@ func TestLockedAndCancel(t *testing.T) {
 	}
 	// A forced update fails the first deployment; a waiter sees it.
 	done := make(chan error, 1)
+	for s.Subscribers() != 0 { // WaitForApp's stream is gone
+		time.Sleep(5 * time.Millisecond)
+	}
 	go func() { done <- c.WaitForDeployment(ctx, a.DeploymentID) }()
-	time.Sleep(50 * time.Millisecond)
+	for s.Subscribers() == 0 { // the waiter listens to events
+		time.Sleep(5 * time.Millisecond)
+	}
 	if _, err := c.UpdateApp(ctx, "/stuck", map[string]any{"cmd": "sleep 5"}, marathon.UpdateOptions{Force: true}); err != nil {
 		t.Fatalf("forced UpdateApp: %v", err)
 	}

@@ -62,7 +62,7 @@ func (c *Client) WaitForDeployment(ctx context.Context, id string) error {
 					}
 				}
 				if !found {
-					return nil
+					return c.settle(ctx, id, events)
 				}
 			} else if ctx.Err() == nil {
 				c.log.Debug("polling deployments", "err", err)
@@ -84,6 +84,37 @@ func (c *Client) WaitForDeployment(ctx context.Context, id string) error {
 				check = true
 				continue
 			}
+			if ev.Decode(&d) != nil || d.ID != id {
+				continue
+			}
+			if ev.Type == "deployment_failed" {
+				return &WaitError{What: "deployment " + id, Err: fmt.Errorf("%w: %s", ErrDeploymentFailed, d.Reason)}
+			}
+			return nil
+		}
+	}
+}
+
+// settle decides how a deployment that has left /v2/deployments ended:
+// when the event stream is open its deployment_success or
+// deployment_failed is already on its way, so wait briefly for it.
+func (c *Client) settle(ctx context.Context, id string, events <-chan Event) error {
+	if events == nil {
+		return nil
+	}
+	grace := time.NewTimer(min(c.cfg.PollInterval, 250*time.Millisecond))
+	defer grace.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-grace.C:
+			return nil
+		case ev, ok := <-events:
+			if !ok {
+				return nil
+			}
+			var d DeploymentEvent
 			if ev.Decode(&d) != nil || d.ID != id {
 				continue
 			}

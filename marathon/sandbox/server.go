@@ -341,6 +341,13 @@ func (s *Server) AddAgent(cpus, mem, disk float64) AgentStatus {
 	return a.status()
 }
 
+// Subscribers returns the number of open /v2/events streams.
+func (s *Server) Subscribers() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.subs)
+}
+
 // EventLog returns the events emitted so far (the last EventLogSize), in
 // order; a test reads it to check in which order apps were created,
 // started and became healthy.
