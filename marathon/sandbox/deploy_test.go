@@ -506,3 +506,57 @@ func TestMaxDeploymentsPrecedence(t *testing.T) {
 		}
 	}
 }
+
+// TestRestartUpgradeStrategy checks that a restart keeps
+// minimumHealthCapacity of the old tasks and never runs more than
+// instances × (1 + maximumOverCapacity).
+func TestRestartUpgradeStrategy(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	s, err := sandbox.New(sandbox.Config{Speed: 1, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httpServer(t, s)
+	post(t, srv, "/v2/apps", `{"id":"/r","cmd":"sleep 100","instances":4,"cpus":0.1,"upgradeStrategy":{"minimumHealthCapacity":0.5,"maximumOverCapacity":0}}`)
+	for range 3 {
+		clock.t = clock.t.Add(time.Second)
+		s.Settle()
+	}
+	req, _ := http.NewRequest("PUT", srv+"/v2/apps/r", strings.NewReader(`{"cmd":"sleep 200"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("PUT = %v %v", resp, err)
+	}
+	resp.Body.Close()
+	var versions []string
+	maxTasks := 0
+	for step := 0; step < 10; step++ {
+		var env struct {
+			App struct {
+				Version string
+				Tasks   []struct{ Version, State string }
+			}
+		}
+		get(t, srv, "/v2/apps/r", &env)
+		old := 0
+		for _, tk := range env.App.Tasks {
+			if tk.Version != env.App.Version {
+				old++
+			}
+		}
+		maxTasks = max(maxTasks, len(env.App.Tasks))
+		versions = append(versions, itoa(old)+"/"+itoa(len(env.App.Tasks)))
+		if step == 0 && old != 2 {
+			t.Errorf("right after the PUT %d old tasks remain, want 2 (minimumHealthCapacity 0.5 of 4)", old)
+		}
+		clock.t = clock.t.Add(time.Second)
+		s.Settle()
+	}
+	if maxTasks > 4 {
+		t.Errorf("up to %d tasks ran during the restart (old/total %v), want at most 4 (maximumOverCapacity 0)", maxTasks, versions)
+	}
+	if versions[len(versions)-1] != "0/4" {
+		t.Errorf("restart ended at old/total %s, want 0/4 (%v)", versions[len(versions)-1], versions)
+	}
+}

@@ -674,7 +674,22 @@ func (s *Server) converge(a *appState, now time.Time) (changed, stable bool) {
 	// Too few: launch, placing where resources and constraints allow.
 	a.queued = 0
 	if missing := n - len(cur); missing > 0 {
-		if now.Before(a.DelayUntil) {
+		if len(old) > 0 {
+			// During a restart never run more than n × (1 + maximumOverCapacity)
+			// tasks, one more when that equals what must be kept.
+			minKeep := int(math.Ceil(float64(n) * num(us["minimumHealthCapacity"], 1)))
+			maxTotal := int(math.Floor(float64(n) * (1 + num(us["maximumOverCapacity"], 1))))
+			if minKeep == maxTotal {
+				maxTotal++
+			}
+			if room := maxTotal - len(old) - len(cur); room < missing {
+				missing = max(room, 0)
+				stable = false
+			}
+		}
+		if missing == 0 {
+			// Waiting for old tasks to make room.
+		} else if now.Before(a.DelayUntil) {
 			a.queued = missing
 			stable = false
 		} else {
