@@ -560,3 +560,16 @@ func TestRestartUpgradeStrategy(t *testing.T) {
 		t.Errorf("restart ended at old/total %s, want 0/4 (%v)", versions[len(versions)-1], versions)
 	}
 }
+
+func TestRoleEnforcement(t *testing.T) {
+	s := start(t, sandbox.Config{})
+	if a := call(t, s, "POST", "/v2/apps", `{"id":"/dev/a","cmd":"sleep 1","role":"dev"}`); a.status != 422 || !strings.Contains(string(a.body), `"got dev, expected one of: [*]"`) {
+		t.Errorf("role of a group that does not enforce roles = %d %s, want 422", a.status, a.body)
+	}
+	if a := call(t, s, "POST", "/v2/groups", `{"id":"/prod","enforceRole":true,"apps":[{"id":"a","cmd":"sleep 1","role":"prod"}]}`); a.status != 201 {
+		t.Errorf("role of an enforcing group = %d %s, want 201", a.status, a.body)
+	}
+	if a := call(t, s, "POST", "/v2/apps", `{"id":"/prod/b","cmd":"sleep 1","role":"other"}`); a.status != 422 || !strings.Contains(string(a.body), `"got other, expected one of: [*, prod]"`) {
+		t.Errorf("foreign role in an enforcing group = %d %s, want 422", a.status, a.body)
+	}
+}

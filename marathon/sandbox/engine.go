@@ -242,6 +242,28 @@ func (s *Server) plan(c *change) (*deployment, *marathon.Error) {
 	return d, nil
 }
 
+// roleErrors checks each app's role: Marathon's default role "*", or the
+// name of its top-level group when that group enforces roles.
+func (s *Server) roleErrors(c *change) *marathon.Error {
+	for _, id := range c.order {
+		def := c.apps[id]
+		role, _ := def["role"].(string)
+		if def == nil || role == "" || role == "*" {
+			continue
+		}
+		allowed := []string{"*"}
+		if segs := strings.Split(strings.TrimPrefix(id, "/"), "/"); len(segs) > 1 {
+			if g := s.targetGroup(c, "/"+segs[0]); g != nil && g.EnforceRole {
+				allowed = append(allowed, segs[0])
+			}
+		}
+		if role != allowed[len(allowed)-1] {
+			return &marathon.Error{Status: 422, Message: marathon.MsgObjectNotValid, Details: []marathon.ErrorDetail{{Path: "/role", Errors: []string{fmt.Sprintf("got %s, expected one of: [%s]", role, strings.Join(allowed, ", "))}}}}
+		}
+	}
+	return nil
+}
+
 // rootErrors are the 422 root-group checks: ID clashes between apps and
 // groups.
 func (s *Server) rootErrors(c *change) *marathon.Error {
@@ -267,6 +289,9 @@ func (s *Server) rootErrors(c *change) *marathon.Error {
 func (s *Server) apply(c *change) (*deployment, *marathon.Error) {
 	if len(s.deployments) >= s.cfg.MaxRunningDeployments && !c.dryRun {
 		return nil, &marathon.Error{Status: http.StatusForbidden, Message: fmt.Sprintf("Max number (%d) of running deployments is achieved. Wait for existing deployments to complete or cancelusing force=true parameter. You can increase max deployment number by using --max_running_deployments parameter but be advised that this can have negative effects on the performance.", s.cfg.MaxRunningDeployments)}
+	}
+	if err := s.roleErrors(c); err != nil {
+		return nil, err
 	}
 	if err := s.rootErrors(c); err != nil {
 		return nil, err
