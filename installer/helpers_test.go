@@ -36,6 +36,7 @@ type env struct {
 type envOptions struct {
 	source    resolve.Source
 	statePath string
+	journal   string
 	sandbox   sandbox.Config
 	onEvent   func(installer.Event)
 }
@@ -69,7 +70,10 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, sb: sb, mc: mc, state: t.TempDir()}
+	e := &env{t: t, sb: sb, mc: mc, state: o.journal}
+	if e.state == "" {
+		e.state = t.TempDir()
+	}
 	if o.source == nil {
 		o.source = builtin(t)
 	}
