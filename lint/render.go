@@ -14,8 +14,9 @@ import (
 // renderCheck renders the template with its defaults (for a 6.0 package,
 // with the defaults of the newest version of each dependency that
 // satisfies its range as dependencies.<name>) and checks that the result
-// is a JSON object Marathon accepts. The defaults are not validated here:
-// config/default reports invalid ones.
+// is a JSON object Marathon accepts. The defaults are not validated here
+// (config/default reports invalid ones), nor are the DCOS_PACKAGE_* labels
+// computed (they cannot make an app invalid).
 func (c *checker) renderCheck() {
 	f := c.rev.Template
 	if f == nil || f.Err != nil || len(f.Data) == 0 {
@@ -28,7 +29,7 @@ func (c *checker) renderCheck() {
 	if err != nil {
 		return // the dependencies/* rules report it
 	}
-	_, err = render.Render(c.ctx, render.Request{Revision: c.rev, Dependencies: deps, SkipValidation: true})
+	_, err = render.Render(c.ctx, render.Request{Revision: c.rev, Dependencies: deps, SkipValidation: true, SkipLabels: true})
 	if err == nil || c.ctx.Err() != nil {
 		return
 	}

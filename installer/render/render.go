@@ -49,6 +49,12 @@ type Request struct {
 	SkipValidation bool
 	// SkipMarathon skips the last stage, Marathon's rules.
 	SkipMarathon bool
+	// SkipLabels leaves out the DCOS_PACKAGE_* labels (the template's own
+	// are kept, and AppID still applies). Installs never set it; the
+	// template/render lint rule does: the labels cannot make an app
+	// invalid, and DCOS_PACKAGE_DEFINITION (the whole package, gzipped)
+	// costs more than the rendering.
+	SkipLabels bool
 }
 
 // Result is a rendered package.
@@ -166,9 +172,11 @@ func Render(ctx context.Context, req Request) (*Result, error) {
 	}
 	res := &Result{Value: doc, Merged: merged, Rendered: out}
 	res.Group = rev.PackagingVersion == "6.0" && isGroup(doc)
-	labels, err := cosmosLabels(rev, req.Options, req.Source)
-	if err != nil {
-		return nil, &Error{Stage: StageLabels, File: rev.Dir, Message: err.Error(), Err: err}
+	var labels map[string]any // nil: no labels to add
+	if !req.SkipLabels {
+		if labels, err = cosmosLabels(rev, req.Options, req.Source); err != nil {
+			return nil, &Error{Stage: StageLabels, File: rev.Dir, Message: err.Error(), Err: err}
+		}
 	}
 	if res.Group {
 		decorateGroup(doc, labels, req.AppID)
@@ -380,8 +388,10 @@ func decorateApp(app map[string]any, labels map[string]any, appID string) {
 	if appID != "" {
 		app["id"] = normalizeAppID(appID)
 	}
-	l, _ := app["labels"].(map[string]any)
-	app["labels"] = Merge(l, labels)
+	if labels != nil {
+		l, _ := app["labels"].(map[string]any)
+		app["labels"] = Merge(l, labels)
+	}
 }
 
 // decorateGroup is step 6 for a 6.0 group. Marathon groups carry no labels,
@@ -409,8 +419,10 @@ func decorateGroup(group map[string]any, labels map[string]any, appID string) {
 			if id, ok := app["id"].(string); ok && newID != oldID {
 				app["id"] = rebase(id, oldID, newID)
 			}
-			l, _ := app["labels"].(map[string]any)
-			app["labels"] = Merge(l, withGroup)
+			if labels != nil {
+				l, _ := app["labels"].(map[string]any)
+				app["labels"] = Merge(l, withGroup)
+			}
 		}
 		for _, s := range anyList(g["groups"]) {
 			sub, ok := s.(map[string]any)

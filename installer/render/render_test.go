@@ -311,6 +311,18 @@ func TestRenderDependencies(t *testing.T) {
 	}
 }
 
+func TestRenderSkipLabels(t *testing.T) {
+	rev := testRevision(t, "4.0", testConfig, testTemplate)
+	res, err := Render(context.Background(), Request{Revision: rev, SkipLabels: true, AppID: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"DCOS_PACKAGE_NAME": "overridden", "MINE": "hello"}
+	if diff := cmp.Diff(want, res.Value["labels"]); diff != "" || res.Value["id"] != "/x" {
+		t.Errorf("labels (-want +got):\n%s\nid %v", diff, res.Value["id"])
+	}
+}
+
 func TestRenderNoTemplate(t *testing.T) {
 	rev := testRevision(t, "4.0", `{}`, "")
 	_, err := Render(context.Background(), Request{Revision: rev})
