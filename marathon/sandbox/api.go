@@ -432,6 +432,13 @@ func (s *Server) appUpdate(body map[string]any, id string, partial bool) (map[st
 	if e := marathon.ValidateApp(def); e != nil {
 		return nil, e
 	}
+	if old != nil && resident(old.Def) {
+		for _, k := range []string{"cpus", "mem", "disk", "gpus"} {
+			if v, ok := def[k]; ok && num(v, 0) != num(old.Def[k], 0) {
+				return nil, &marathon.Error{Status: 422, Message: marathon.MsgObjectNotValid, Details: []marathon.ErrorDetail{{Path: "/" + k, Errors: []string{"Services with persistent volumes configured may not change resource requirements. If you need to make this change, please create a new service."}}}}
+			}
+		}
+	}
 	return normalize(def, id), nil
 }
 
@@ -1084,4 +1091,15 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeError(w, http.StatusNotFound, "no such sandbox admin endpoint; see GET /_sandbox/")
 	}
+}
+
+// resident reports whether an app has persistent volumes.
+func resident(def map[string]any) bool {
+	c, _ := def["container"].(map[string]any)
+	for _, v := range anyList(c["volumes"]) {
+		if o, ok := v.(map[string]any); ok && o["persistent"] != nil {
+			return true
+		}
+	}
+	return false
 }

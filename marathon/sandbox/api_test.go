@@ -114,6 +114,7 @@ func TestErrorAnswers(t *testing.T) {
 	setup := []struct{ method, path, body string }{
 		{"POST", "/v2/apps", `{"id":"/exists","cmd":"sleep 100"}`},
 		{"POST", "/v2/groups", `{"id":"/grp","apps":[{"id":"a","cmd":"sleep 100"}]}`},
+		{"POST", "/v2/apps", `{"id":"/resident","cmd":"sleep 100","container":{"type":"MESOS","volumes":[{"containerPath":"data","mode":"RW","persistent":{"size":10}}]},"upgradeStrategy":{"minimumHealthCapacity":0.5,"maximumOverCapacity":0},"unreachableStrategy":"disabled"}`},
 	}
 	for _, c := range setup {
 		if a := call(t, s, c.method, c.path, c.body); a.status/100 != 2 {
@@ -153,6 +154,7 @@ func TestErrorAnswers(t *testing.T) {
 		{"cycle via existing", "PUT", "/v2/apps/grp/a", `{"dependencies":["/grp/b"]}`, 200, "-"},
 		{"cycle across requests", "POST", "/v2/apps", `{"id":"/grp/b","cmd":"sleep 1","dependencies":["/grp/a"]}`, 422, `{"message":"Object is not valid","details":[{"path":"/","errors":["Dependency graph has cyclic dependencies."]}]}`},
 		{"version with fields", "PUT", "/v2/apps/exists", `{"version":"2020-01-01T00:00:00.000Z","cmd":"x"}`, 422, `{"message":"Object is not valid","details":[{"path":"/","errors":["The 'version' field may only be combined with the 'id' field."]}]}`},
+		{"resident resources", "PUT", "/v2/apps/resident", `{"mem":256}`, 422, `{"message":"Object is not valid","details":[{"path":"/mem","errors":["Services with persistent volumes configured may not change resource requirements. If you need to make this change, please create a new service."]}]}`},
 		{"app same as group", "POST", "/v2/apps", `{"id":"/grp","cmd":"sleep 1"}`, 422, `{"message":"Object is not valid","details":[{"path":"/","errors":["Groups and Applications may not have the same identifier."]}]}`},
 	}
 	for _, tt := range tests {
