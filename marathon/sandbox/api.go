@@ -667,6 +667,20 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request, id string) {
 			}
 		}
 		s.active[id] = true
+		if boolParam(r, "scale", false) && len(killed) > 0 {
+			def := canon(a.Def).(map[string]any)
+			def["instances"] = math.Max(0, num(def["instances"], 1)-float64(len(killed)))
+			c := newChange()
+			c.set(id, def)
+			c.force = true
+			d, e := s.apply(c)
+			if e != nil {
+				writeErr(w, e)
+				return
+			}
+			deploymentResult(w, http.StatusOK, d)
+			return
+		}
 		s.step()
 		writeJSON(w, http.StatusOK, map[string]any{"tasks": killed})
 	default:
@@ -893,6 +907,12 @@ func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request, urlID strin
 	c := newChange()
 	c.force = boolParam(r, "force", false)
 	c.dryRun = boolParam(r, "dryRun", false)
+	if _, ok := m["version"]; ok {
+		// Rolling a group back needs the whole root group's history, which
+		// the sandbox does not keep.
+		writeError(w, http.StatusUnprocessableEntity, "universe sandbox: rolling a group back to a version is not supported")
+		return
+	}
 	if sb, ok := m["scaleBy"]; ok {
 		if len(m) > 2 || (len(m) == 2 && m["id"] == nil) {
 			writeErr(w, &marathon.Error{Status: 422, Message: marathon.MsgObjectNotValid, Details: []marathon.ErrorDetail{{Path: "/", Errors: []string{"scaleBy may only be combined with the 'id' field."}}}})

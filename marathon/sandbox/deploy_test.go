@@ -573,3 +573,22 @@ func TestRoleEnforcement(t *testing.T) {
 		t.Errorf("foreign role in an enforcing group = %d %s, want 422", a.status, a.body)
 	}
 }
+
+func TestKillTasks(t *testing.T) {
+	s := start(t, sandbox.Config{})
+	call(t, s, "POST", "/v2/apps", `{"id":"/k","cmd":"sleep 100","instances":3,"cpus":0.1}`)
+	if a := call(t, s, "DELETE", "/v2/apps/k/tasks", ""); a.status != 200 || len(a.obj(t)["tasks"].([]any)) != 3 {
+		t.Fatalf("DELETE tasks = %d %s", a.status, a.body)
+	}
+	app := call(t, s, "GET", "/v2/apps/k", "").obj(t)["app"].(map[string]any)
+	if app["tasksRunning"] != json.Number("3") {
+		t.Errorf("after killing, tasksRunning = %v, want 3 relaunched", app["tasksRunning"])
+	}
+	if a := call(t, s, "DELETE", "/v2/apps/k/tasks?scale=true", ""); a.status != 200 {
+		t.Fatalf("DELETE tasks?scale=true = %d %s", a.status, a.body)
+	}
+	app = call(t, s, "GET", "/v2/apps/k", "").obj(t)["app"].(map[string]any)
+	if app["instances"] != json.Number("0") || app["tasksRunning"] != json.Number("0") {
+		t.Errorf("after killing with scale, instances %v running %v, want 0 and 0", app["instances"], app["tasksRunning"])
+	}
+}
