@@ -109,6 +109,12 @@ func (in *Installer) plan(ctx context.Context, req *Request, id string, cs *clus
 		}
 		installed[name] = resolve.Installed{Name: name, Version: p.installedVersion(), AppID: p.AppID}
 	}
+	// Another instance of the requested package, under another app id, is
+	// a new install (as with Cosmos), not a reuse.
+	if p := byName[req.Name]; p != nil && req.AppID != "" && marathon.ResolveID(req.AppID, "/") != p.AppID {
+		delete(installed, req.Name)
+		ignore[req.Name] = true
+	}
 	sol, err := resolve.Resolve(ctx, in.cfg.Source, resolve.Request{
 		Name: req.Name, Version: req.Version, Installed: installed, Ignore: ignore,
 	})

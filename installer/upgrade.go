@@ -1,0 +1,421 @@
+package installer
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/universe-pm/universe/installer/render"
+	"github.com/universe-pm/universe/installer/resolve"
+	"github.com/universe-pm/universe/marathon"
+	"github.com/universe-pm/universe/repo"
+)
+
+// UpgradeRequest changes an installed package's version (and options).
+type UpgradeRequest struct {
+	Name  string
+	AppID string
+	// Version is the exact target version.
+	Version string
+	// Options are merged over the options the package was installed with.
+	Options map[string]any
+	Timeout time.Duration
+	DryRun  bool
+	// Confirm is asked with the plan (and its diff); false declines.
+	Confirm   func(ctx context.Context, p *UpgradePlan) (bool, error)
+	BreakLock bool
+}
+
+// UpgradePlan is what an upgrade will change.
+type UpgradePlan struct {
+	Name  string `json:"name"`
+	AppID string `json:"appId"`
+	From  string `json:"from"`
+	To    string `json:"to"`
+	// Diff is a unified diff of the Marathon JSON, current to new (long
+	// label values shortened to their digest).
+	Diff     string          `json:"diff"`
+	Marathon json.RawMessage `json:"marathon"`
+	// Dependencies are the installed packages the new version uses.
+	Dependencies []string `json:"dependencies,omitempty"`
+
+	doc   map[string]any
+	group bool
+	apps  []PlannedApp
+}
+
+// The statuses of an UpgradeResult.
+const (
+	StatusUpgraded = "upgraded"
+)
+
+// UpgradeResult is what an upgrade did.
+type UpgradeResult struct {
+	Plan   *UpgradePlan `json:"plan"`
+	Status string       `json:"status"`
+	Error  string       `json:"error,omitempty"`
+}
+
+// UpgradeRefusedError says why a version change is not allowed.
+type UpgradeRefusedError struct {
+	Name, From, To string
+	UpgradesFrom   []string
+	DowngradesTo   []string
+}
+
+func (e *UpgradeRefusedError) Error() string {
+	if e.From == e.To {
+		return fmt.Sprintf("%s is already at version %s", e.Name, e.To)
+	}
+	return fmt.Sprintf("%s %s cannot be changed to %s: %s %s allows upgrades from %s, and %s %s allows downgrades to %s",
+		e.Name, e.From, e.To, e.Name, e.To, listOrNone(e.UpgradesFrom), e.Name, e.From, listOrNone(e.DowngradesTo))
+}
+
+func listOrNone(l []string) string {
+	if len(l) == 0 {
+		return "none"
+	}
+	return "[" + strings.Join(l, ", ") + "]"
+}
+
+// matchesSpec is Cosmos's VersionSpecification: "*" or an exact string.
+func matchesSpec(specs []string, v string) bool {
+	return slices.Contains(specs, "*") || slices.Contains(specs, v)
+}
+
+func revisionList(rev *repo.Revision, field string) []string {
+	var out []string
+	l, _ := rev.Meta()[field].([]any)
+	for _, v := range l {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Upgrade moves an installed package to another version as its
+// upgradesFrom (or the installed version's downgradesTo) allow, re-resolving
+// its dependencies against what is installed, shows the diff, applies it
+// and waits until healthy; on failure it rolls the apps back to their
+// previous versions. Errors: *NotInstalledError, *AmbiguousError,
+// *UpgradeRefusedError, *resolve.ConflictError, or the failure (after a
+// rollback).
+func (in *Installer) Upgrade(ctx context.Context, req UpgradeRequest) (*UpgradeResult, error) {
+	if req.Timeout <= 0 {
+		req.Timeout = DefaultTimeout
+	}
+	pkgs, apps, err := discover(ctx, in.cfg.Marathon)
+	if err != nil {
+		return nil, err
+	}
+	matches := find(pkgs, req.Name, req.AppID)
+	switch {
+	case len(matches) == 0:
+		return nil, &NotInstalledError{Name: req.Name, AppID: req.AppID}
+	case len(matches) > 1:
+		var ids []string
+		for _, m := range matches {
+			ids = append(ids, m.AppID)
+		}
+		return nil, &AmbiguousError{Name: req.Name, AppIDs: ids}
+	}
+	cur := matches[0]
+	cands, err := in.cfg.Source.Candidates(ctx, req.Name)
+	if err != nil {
+		return nil, err
+	}
+	var target *resolve.Candidate
+	var installedRev *repo.Revision
+	var versions []string
+	for i, c := range cands {
+		v := c.Revision.Version.String()
+		versions = append(versions, v)
+		if target == nil && v == req.Version {
+			target = &cands[i]
+		}
+		if installedRev == nil && v == cur.Version {
+			installedRev = c.Revision
+		}
+	}
+	if target == nil {
+		return nil, fmt.Errorf("no repository has %s version %s; available: %s", req.Name, req.Version, strings.Join(versions, ", "))
+	}
+	downgradesTo := cur.stringList("downgradesTo")
+	if downgradesTo == nil && installedRev != nil {
+		downgradesTo = revisionList(installedRev, "downgradesTo")
+	}
+	upgradesFrom := target.Revision.UpgradesFrom
+	if cur.Version == req.Version || (!matchesSpec(upgradesFrom, cur.Version) && !matchesSpec(downgradesTo, req.Version)) {
+		return nil, &UpgradeRefusedError{Name: req.Name, From: cur.Version, To: req.Version, UpgradesFrom: upgradesFrom, DowngradesTo: downgradesTo}
+	}
+	// Re-resolve the dependencies against what is installed.
+	installed := map[string]resolve.Installed{}
+	byName := map[string]*Package{}
+	for _, p := range pkgs {
+		if p == cur {
+			continue
+		}
+		if _, dup := installed[p.Name]; !dup {
+			installed[p.Name] = resolve.Installed{Name: p.Name, Version: p.installedVersion(), AppID: p.AppID}
+			byName[p.Name] = p
+		}
+	}
+	sol, err := resolve.Resolve(ctx, in.cfg.Source, resolve.Request{Name: req.Name, Root: target, Installed: installed, Ignore: map[string]bool{req.Name: true}})
+	if err != nil {
+		return nil, err
+	}
+	root, _ := sol.Choice(req.Name)
+	var missing []string
+	deps := map[string]map[string]any{}
+	depIDs := map[string]string{}
+	for _, d := range root.Dependencies {
+		p := byName[d]
+		if p == nil {
+			missing = append(missing, d)
+			continue
+		}
+		deps[d] = p.Merged()
+		depIDs[d] = p.AppID
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%s %s needs %s, which is not installed: install it first (universe install %s)", req.Name, req.Version, strings.Join(missing, ", "), missing[0])
+	}
+	res, err := render.Render(ctx, render.Request{
+		Revision: target.Revision, Options: render.Merge(cur.Options, req.Options), AppID: cur.AppID,
+		Source: in.sourceURI(target.Repository), Dependencies: deps,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rendering %s %s: %w", req.Name, req.Version, err)
+	}
+	labels := map[string]string{LabelInstall: cur.Install}
+	if cur.Install == "" {
+		labels[LabelInstall] = "upgrade-" + in.cfg.NewID()
+	}
+	if len(depIDs) > 0 {
+		labels[LabelDependencies] = formatDeps(depIDs)
+	}
+	plan := &UpgradePlan{Name: req.Name, AppID: cur.AppID, From: cur.Version, To: req.Version, doc: res.Value, group: res.Group}
+	plan.apps = decorate(res.Value, res.Group, labels)
+	plan.Marathon = jsonRaw(res.Value)
+	for d, id := range depIDs {
+		plan.Dependencies = append(plan.Dependencies, d+" ("+id+")")
+	}
+	slices.Sort(plan.Dependencies)
+	plan.Diff = jsonDiff(in.previousDoc(ctx, cur, installedRev, apps, deps, labels), res.Value)
+	out := &UpgradeResult{Plan: plan}
+	if req.DryRun {
+		out.Status = StatusDryRun
+		return out, nil
+	}
+	if req.Confirm != nil {
+		ok, err := req.Confirm(ctx, plan)
+		if err != nil {
+			return out, err
+		}
+		if !ok {
+			out.Status = StatusDeclined
+			return out, nil
+		}
+	}
+	if in.cfg.Journal != nil {
+		held, _, err := in.cfg.Journal.Acquire(in.cfg.Cluster, "upgrade-"+in.cfg.NewID(), []string{req.Name}, req.Timeout+5*time.Minute, req.BreakLock)
+		if err != nil {
+			return out, err
+		}
+		defer in.cfg.Journal.Release(held)
+	}
+	previous := map[string]string{}
+	for _, a := range cur.apps {
+		previous[a.ID] = a.Version
+	}
+	err = in.applyUpgrade(ctx, req, plan)
+	if err == nil {
+		out.Status = StatusUpgraded
+		return out, nil
+	}
+	out.Error = err.Error()
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	defer cancel()
+	if rerr := in.rollbackUpgrade(cctx, plan, previous); rerr != nil {
+		out.Status = StatusFailed
+		return out, fmt.Errorf("upgrading %s: %w (rolling back failed: %v)", req.Name, err, rerr)
+	}
+	out.Status = StatusRolledBack
+	return out, fmt.Errorf("upgrading %s to %s: %w; rolled back to %s", req.Name, req.Version, err, cur.Version)
+}
+
+func (in *Installer) applyUpgrade(ctx context.Context, req UpgradeRequest, plan *UpgradePlan) error {
+	ctx, cancel := context.WithTimeoutCause(ctx, req.Timeout, fmt.Errorf("the upgrade did not finish within --timeout %s", req.Timeout))
+	defer cancel()
+	mc := in.cfg.Marathon
+	in.event(Event{Type: "package", Package: plan.Name, Version: plan.To, AppID: plan.AppID, State: "deploying"})
+	var r *marathon.DeploymentResult
+	var err error
+	if plan.group {
+		r, err = mc.UpdateGroup(ctx, plan.AppID, plan.doc, marathon.GroupOptions{Force: true})
+	} else {
+		r, err = mc.UpdateApp(ctx, plan.AppID, plan.doc, marathon.UpdateOptions{Force: true, Replace: true})
+	}
+	if err != nil {
+		return err
+	}
+	if r != nil && r.DeploymentID != "" {
+		if err := mc.WaitForDeployment(ctx, r.DeploymentID); err != nil {
+			in.event(Event{Type: "package", Package: plan.Name, Version: plan.To, AppID: plan.AppID, State: "failed", Message: err.Error()})
+			return withCause(ctx, err)
+		}
+	}
+	for _, a := range plan.apps {
+		if err := mc.WaitForApp(ctx, a.ID); err != nil {
+			in.event(Event{Type: "package", Package: plan.Name, Version: plan.To, AppID: plan.AppID, State: "failed", Message: err.Error()})
+			return withCause(ctx, err)
+		}
+	}
+	in.event(Event{Type: "package", Package: plan.Name, Version: plan.To, AppID: plan.AppID, State: "healthy"})
+	return nil
+}
+
+// rollbackUpgrade puts every app back at its previous version (Marathon's
+// rollback: PUT {"version": v}) and removes apps the new version added.
+func (in *Installer) rollbackUpgrade(ctx context.Context, plan *UpgradePlan, previous map[string]string) error {
+	mc := in.cfg.Marathon
+	var errs []error
+	for _, a := range plan.apps {
+		v, ok := previous[a.ID]
+		var r *marathon.DeploymentResult
+		var err error
+		if ok {
+			r, err = mc.UpdateApp(ctx, a.ID, map[string]any{"version": v}, marathon.UpdateOptions{Force: true})
+		} else {
+			r, err = mc.DeleteApp(ctx, a.ID, true)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", a.ID, err))
+			continue
+		}
+		if r != nil && r.DeploymentID != "" {
+			if err := mc.WaitForDeployment(ctx, r.DeploymentID); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", a.ID, err))
+			}
+		}
+		in.event(Event{Type: "rollback", Package: plan.Name, AppID: a.ID, State: "restored"})
+	}
+	return errors.Join(errs...)
+}
+
+// previousDoc is the installed package's Marathon JSON as rendered: its
+// revision re-rendered with the options it was installed with when the
+// repositories still have it (so the diff shows what the package changes,
+// not Marathon's defaults), else its apps' definitions.
+func (in *Installer) previousDoc(ctx context.Context, cur *Package, rev *repo.Revision, apps []marathon.App, deps map[string]map[string]any, labels map[string]string) map[string]any {
+	if rev != nil {
+		res, err := render.Render(ctx, render.Request{Revision: rev, Options: cur.Options, AppID: cur.AppID, Source: cur.Source, Dependencies: deps})
+		if err == nil {
+			decorate(res.Value, res.Group, labels)
+			return res.Value
+		}
+	}
+	return currentDoc(cur, apps)
+}
+
+// currentDoc is the installed package's Marathon JSON as the new one would
+// be written: its apps' definitions without the runtime fields.
+func currentDoc(p *Package, apps []marathon.App) map[string]any {
+	defs := map[string]map[string]any{}
+	for _, a := range p.apps {
+		var m map[string]any
+		d := json.NewDecoder(bytes.NewReader(a.Raw))
+		d.UseNumber()
+		if d.Decode(&m) != nil {
+			continue
+		}
+		for _, k := range []string{"version", "versionInfo", "tasksStaged", "tasksRunning", "tasksHealthy", "tasksUnhealthy", "deployments", "tasks", "lastTaskFailure", "readinessCheckResults", "taskStats"} {
+			delete(m, k)
+		}
+		defs[a.ID] = m
+	}
+	if !p.Group {
+		for _, m := range defs {
+			return m
+		}
+		return nil
+	}
+	var list []any
+	for _, id := range p.Apps {
+		list = append(list, defs[id])
+	}
+	return map[string]any{"id": p.AppID, "apps": list}
+}
+
+// jsonDiff is a unified-style line diff of two documents, indented, with
+// label values over 80 bytes shortened to their length and digest.
+func jsonDiff(a, b map[string]any) string {
+	la := strings.Split(indentJSON(shorten(a)), "\n")
+	lb := strings.Split(indentJSON(shorten(b)), "\n")
+	// Longest common subsequence, fine for documents of a few hundred lines.
+	n, m := len(la), len(lb)
+	lcs := make([][]int, n+1)
+	for i := range lcs {
+		lcs[i] = make([]int, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if la[i] == lb[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out strings.Builder
+	i, j := 0, 0
+	for i < n || j < m {
+		switch {
+		case i < n && j < m && la[i] == lb[j]:
+			i, j = i+1, j+1
+		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
+			out.WriteString("- " + la[i] + "\n")
+			i++
+		default:
+			out.WriteString("+ " + lb[j] + "\n")
+			j++
+		}
+	}
+	return out.String()
+}
+
+func indentJSON(v any) string {
+	b, _ := json.MarshalIndent(v, "", "  ")
+	return string(b)
+}
+
+func shorten(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			if s, ok := x.(string); ok && len(s) > 80 && k != "cmd" {
+				sum := sha256.Sum256([]byte(s))
+				out[k] = fmt.Sprintf("<%d bytes, sha256 %s>", len(s), hex.EncodeToString(sum[:6]))
+				continue
+			}
+			out[k] = shorten(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = shorten(x)
+		}
+		return out
+	}
+	return v
+}
