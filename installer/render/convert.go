@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // This file is Cosmos's jsonToJava (cosmos-rendering.md §7.2): every JSON
@@ -187,10 +186,8 @@ func escapeJSON(s string) string {
 		default:
 			if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
 				fmt.Fprintf(&b, `\u%04x`, r)
-			} else if r == utf8.RuneError {
-				b.WriteRune(r)
 			} else {
-				b.WriteRune(r)
+				b.WriteRune(r) // invalid UTF-8 becomes U+FFFD, as in a Java string
 			}
 		}
 	}

@@ -2,7 +2,6 @@ package render
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -198,24 +197,12 @@ func backOff(out []byte, offset int) bool {
 
 // jsonErrorOffset is the offset of the first JSON error in data, or -1.
 func jsonErrorOffset(data []byte) int {
-	d := json.NewDecoder(bytes.NewReader(data))
-	var v any
-	err := d.Decode(&v)
-	if err == nil {
-		if _, terr := d.Token(); terr == nil {
-			off := int(d.InputOffset())
-			for off < len(data) && isSpace(data[off]) {
-				off++
-			}
-			return off
-		}
+	_, err := parseJSON(data)
+	var je *jsonError
+	if !errors.As(err, &je) {
 		return -1
 	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return int(se.Offset) - 1
-	}
-	return len(data)
+	return je.Offset
 }
 
 // matchColumn walks a template line's literal text and tags along its

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
@@ -133,8 +132,9 @@ func (e *Error) Unwrap() error { return e.Err }
 //  7. Marathon's app rules (marathon.ValidateApp), or for a 6.0 group its
 //     group rules (marathon.ValidateGroup).
 //
-// Every failure is an *Error naming its stage. ctx is checked between
-// stages.
+// Every failure is an *Error naming its stage (errors.As also finds an
+// *OptionsError or a *marathon.Error in it), except ctx.Err() when ctx is
+// cancelled, which is checked between stages.
 func Render(ctx context.Context, req Request) (*Result, error) {
 	rev := req.Revision
 	if rev == nil {
@@ -294,29 +294,11 @@ func renderTemplate(f *repo.File, scope map[string]any) ([]byte, error) {
 
 // parseRendered is step 5's first half: the text must be one JSON object.
 func parseRendered(f *repo.File, scope map[string]any, out []byte) (map[string]any, error) {
-	d := json.NewDecoder(bytes.NewReader(out))
-	d.UseNumber()
-	var v any
-	err := d.Decode(&v)
+	v, err := parseJSON(out)
 	offset := -1
-	switch {
-	case err != nil:
-		offset = int(d.InputOffset())
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			offset = int(se.Offset) - 1
-		}
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			offset = len(out)
-		}
-	default:
-		if _, terr := d.Token(); !errors.Is(terr, io.EOF) {
-			err = errors.New("unexpected data after the JSON value")
-			offset = int(d.InputOffset())
-			for offset < len(out) && isSpace(out[offset]) {
-				offset++
-			}
-		}
+	var je *jsonError
+	if errors.As(err, &je) {
+		offset = je.Offset
 	}
 	if err != nil {
 		// A missing value ("size": ,) is reported at the next token, maybe
