@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 
 	"github.com/spf13/pflag"
 
@@ -53,9 +52,6 @@ func (c *cluster) close() {
 	}
 }
 
-// sandboxNotice makes the local-sandbox notice appear once per process.
-var sandboxNotice sync.Once
-
 // connect opens the cluster the flags and environment designate.
 func (c *clusterFlags) connect(ctx context.Context, app *App) (*cluster, error) {
 	cfg := marathon.Config{MarathonURL: c.marathonURL, DCOSURL: c.dcosURL, Token: c.token}
@@ -89,9 +85,7 @@ func (c *clusterFlags) connect(ctx context.Context, app *App) (*cluster, error) 
 		sb.Close()
 		return nil, fmt.Errorf("starting the local sandbox: %w", err)
 	}
-	sandboxNotice.Do(func() {
-		fmt.Fprintf(app.Stderr, "universe: no --marathon or --dcos-url: using the local sandbox (state in %s)\n", statePath)
-	})
+	fmt.Fprintf(app.Stderr, "universe: no --marathon or --dcos-url: using the local sandbox (state in %s)\n", statePath)
 	cfg.MarathonURL = sb.URL()
 	mc, err := marathon.New(cfg)
 	if err != nil {

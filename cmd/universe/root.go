@@ -51,6 +51,8 @@ validates package manifests.`,
 	root.AddCommand(newRenderCmd(app))
 	root.AddCommand(newInstallCmd(app))
 	root.AddCommand(newListCmd(app))
+	root.AddCommand(newUninstallCmd(app))
+	root.AddCommand(newUpgradeCmd(app))
 	root.AddCommand(newSandboxCmd(app))
 	return root
 }
