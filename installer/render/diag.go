@@ -77,28 +77,63 @@ const (
 )
 
 // locate finds the template line and column behind a JSON error at offset
-// in out. It renders the template again with a marker at the start of
-// every line (sections repeat or drop markers as they do lines), parses the
-// output with the markers taken out, and reads the marker before the error;
-// the column comes from matching the template line's text and tags
-// against the rendered line. Only white space differs from out (markers
-// keep standalone tags from swallowing their lines), so the JSON error is
-// at the same token.
+// in out (see traced). Only white space differs between out and the
+// traced render (markers keep standalone tags from swallowing their
+// lines), so the JSON error is at the same token.
 func locate(text string, scope map[string]any, offset int, out []byte) (location, bool) {
+	tr, ok := traced(text, scope)
+	if !ok {
+		return location{}, false
+	}
+	off := jsonErrorOffset([]byte(tr.plain))
+	if off < 0 {
+		return location{}, false
+	}
+	if backOff([]byte(tr.plain), off) {
+		for off > 0 && isSpace(tr.plain[off-1]) {
+			off--
+		}
+	}
+	return tr.at(text, off)
+}
+
+// locateValue finds the template line and column of the value a JSON
+// pointer names in the rendered document.
+func locateValue(text string, scope map[string]any, pointer string) (location, bool) {
+	tr, ok := traced(text, scope)
+	if !ok {
+		return location{}, false
+	}
+	off, ok := valueOffset([]byte(tr.plain), pointer)
+	if !ok {
+		return location{}, false
+	}
+	loc, ok := tr.at(text, off)
+	loc.hint = ""
+	return loc, ok
+}
+
+// trace is a render in which every byte is traced to its template line.
+type trace struct {
+	plain string
+	lines []int // template line of each byte of plain
+}
+
+// traced renders the template again with a marker at the start of every
+// line (sections repeat or drop markers as they do lines) and takes the
+// markers out, remembering the template line of every byte.
+func traced(text string, scope map[string]any) (*trace, bool) {
 	if strings.Contains(text, "{{=") || strings.Contains(text, "\x00") {
-		return location{}, false
+		return nil, false
 	}
-	marked := markLines(text)
-	tmpl, err := compile(marked)
+	tmpl, err := compile(markLines(text))
 	if err != nil {
-		return location{}, false
+		return nil, false
 	}
-	ctx := rootContext(scope)
-	rendered, err := tmpl.Render(ctx)
+	rendered, err := tmpl.Render(rootContext(scope))
 	if err != nil {
-		return location{}, false
+		return nil, false
 	}
-	// Strip the markers, remembering the template line of every byte.
 	var plain strings.Builder
 	var lines []int
 	cur := 0
@@ -113,31 +148,30 @@ func locate(text string, scope map[string]any, offset int, out []byte) (location
 		lines = appendN(lines, cur, i)
 		j := strings.Index(rest[i:], markClose)
 		if j < 0 {
-			return location{}, false
+			return nil, false
 		}
 		n, err := strconv.Atoi(rest[i+len(markOpen) : i+j])
 		if err != nil {
-			return location{}, false
+			return nil, false
 		}
 		cur = n
 		rest = rest[i+j+len(markClose):]
 	}
-	p := plain.String()
-	off := jsonErrorOffset([]byte(p))
-	if off < 0 || len(lines) == 0 {
+	return &trace{plain: plain.String(), lines: lines}, true
+}
+
+// at maps an offset of the traced render to a template position.
+func (tr *trace) at(text string, off int) (location, bool) {
+	p, lines := tr.plain, tr.lines
+	if len(lines) == 0 || off < 0 {
 		return location{}, false
-	}
-	if backOff([]byte(p), off) {
-		for off > 0 && isSpace(p[off-1]) {
-			off--
-		}
 	}
 	off = min(off, len(lines)-1)
 	tline := lines[off]
 	if tline == 0 {
 		return location{}, false
 	}
-	// The rendered text of this template line up to the error.
+	// The rendered text of this template line up to the offset.
 	start := off
 	for start > 0 && lines[start-1] == tline && p[start-1] != '\n' {
 		start--

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -362,4 +363,102 @@ func (p *jsonParser) hex4(at int) (rune, bool) {
 
 func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+// valueOffset returns the offset in data, a valid JSON document, of the
+// value a JSON pointer names (of its last occurrence when a key repeats,
+// as decoding keeps the last).
+func valueOffset(data []byte, pointer string) (int, bool) {
+	p := &jsonParser{data: data}
+	p.space()
+	if pointer == "" {
+		return p.i, true
+	}
+	for _, tok := range splitPointer(pointer) {
+		if p.i >= len(p.data) {
+			return 0, false
+		}
+		switch p.data[p.i] {
+		case '{':
+			at, ok := p.findKey(tok)
+			if !ok {
+				return 0, false
+			}
+			p.i = at
+		case '[':
+			n, err := strconv.Atoi(tok)
+			if err != nil || n < 0 {
+				return 0, false
+			}
+			at, ok := p.findIndex(n)
+			if !ok {
+				return 0, false
+			}
+			p.i = at
+		default:
+			return 0, false
+		}
+	}
+	return p.i, true
+}
+
+// findKey returns the offset of the value of the last member named key
+// of the object at p.i.
+func (p *jsonParser) findKey(key string) (int, bool) {
+	p.i++
+	found := -1
+	for {
+		p.space()
+		if p.i >= len(p.data) || p.data[p.i] != '"' {
+			return found, found >= 0
+		}
+		k, err := p.str()
+		if err != nil {
+			return 0, false
+		}
+		p.space()
+		p.i++ // ':'
+		p.space()
+		if k == key {
+			found = p.i
+		}
+		if _, err := p.value(0); err != nil {
+			return 0, false
+		}
+		p.space()
+		if p.i < len(p.data) && p.data[p.i] == ',' {
+			p.i++
+			continue
+		}
+		return found, found >= 0
+	}
+}
+
+// findIndex returns the offset of element n of the array at p.i.
+func (p *jsonParser) findIndex(n int) (int, bool) {
+	p.i++
+	for k := 0; ; k++ {
+		p.space()
+		if p.i >= len(p.data) || p.data[p.i] == ']' {
+			return 0, false
+		}
+		if k == n {
+			return p.i, true
+		}
+		if _, err := p.value(0); err != nil {
+			return 0, false
+		}
+		p.space()
+		if p.i < len(p.data) && p.data[p.i] == ',' {
+			p.i++
+		}
+	}
+}
+
+func splitPointer(pointer string) []string {
+	toks := strings.Split(pointer[1:], "/")
+	for i, t := range toks {
+		toks[i] = unescapeToken(t)
+	}
+	return toks
 }

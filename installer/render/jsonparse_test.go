@@ -57,3 +57,25 @@ func FuzzParseJSON(f *testing.F) {
 	}
 	f.Fuzz(checkParseJSON)
 }
+
+func TestValueOffset(t *testing.T) {
+	doc := []byte(`{"a": {"b": [10, {"c": "x"}]}, "d~/e": 1, "a": {"b": [20]}}`)
+	tests := []struct {
+		pointer string
+		want    string // the text at the offset
+		ok      bool
+	}{
+		{"", `{"a"`, true},
+		{"/a/b/0", "20", true}, // the last "a" wins, as in decoding
+		{"/d~0~1e", "1", true},
+		{"/a/b/1", "", false},
+		{"/x", "", false},
+		{"/a/b/0/c", "", false},
+	}
+	for _, tt := range tests {
+		off, ok := valueOffset(doc, tt.pointer)
+		if ok != tt.ok || (ok && !bytes.HasPrefix(doc[off:], []byte(tt.want))) {
+			t.Errorf("valueOffset(%q) = %d, %v; want %q, %v", tt.pointer, off, ok, tt.want, tt.ok)
+		}
+	}
+}

@@ -191,7 +191,7 @@ func Render(ctx context.Context, req Request) (*Result, error) {
 			merr = marathon.ValidateApp(doc)
 		}
 		if merr != nil {
-			return nil, marathonError(tmplFile.Path, res.Group, merr)
+			return nil, marathonError(tmplFile, scope, out, res.Group, merr)
 		}
 	}
 	js, err := marshal(doc)
@@ -432,8 +432,9 @@ func rebase(id, oldID, newID string) string {
 
 func anyList(v any) []any { l, _ := v.([]any); return l }
 
-// marathonError is step 7's failure.
-func marathonError(file string, group bool, merr *marathon.Error) error {
+// marathonError is step 7's failure, placed in the template at the value
+// of the first detail when it comes from the template.
+func marathonError(f *repo.File, scope map[string]any, out []byte, group bool, merr *marathon.Error) error {
 	what := "app"
 	if group {
 		what = "group"
@@ -445,9 +446,15 @@ func marathonError(file string, group bool, merr *marathon.Error) error {
 			fmt.Fprintf(&b, "\n  %s: %s", d.Path, msg)
 		}
 	}
-	e := &Error{Stage: StageMarathon, File: file, Message: b.String(), Err: merr}
+	e := &Error{Stage: StageMarathon, File: f.Path, Message: b.String(), Err: merr}
 	if len(merr.Details) > 0 {
 		e.Pointer = marathonPointer(merr.Details[0].Path)
+		if off, ok := valueOffset(out, e.Pointer); ok && e.Pointer != "" {
+			e.Snippet = snippet(out, off)
+			if loc, ok := locateValue(string(f.Data), scope, e.Pointer); ok {
+				e.Line, e.Col = loc.line, loc.col
+			}
+		}
 	}
 	return e
 }

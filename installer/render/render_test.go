@@ -222,6 +222,9 @@ func TestRenderErrors(t *testing.T) {
 		{"labels not strings", `{}`, `{"id": "/x", "cmd": "sleep 10", "labels": {"A": 1}}`, nil, StageLabels, []string{"label A must be a string, found an integer 1", "/labels/A"}},
 		{"labels not an object", `{}`, `{"id": "/x", "cmd": "sleep 10", "labels": []}`, nil, StageLabels, []string{"labels must be an object"}},
 		{"Marathon rules", `{}`, `{"id": "/x", "cmd": "sleep 10", "cpus": -1}`, nil, StageMarathon, []string{"Marathon would reject the rendered app", "/cpus"}},
+		{"Marathon rules, placed in the template", `{"properties": {"c": {"type": "number", "default": -1}}}`,
+			"{\n  \"id\": \"/x\",\n  \"cmd\": \"sleep 10\",\n  \"cpus\": {{c}}\n}", nil, StageMarathon,
+			[]string{"marathon.json.mustache:4:11: Marathon would reject the rendered app", "(at /cpus)", "  4 |   \"cpus\": -1\n", "^"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
