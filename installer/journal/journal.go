@@ -113,7 +113,7 @@ func (s *Store) now() time.Time {
 
 func (s *Store) installsDir() string { return filepath.Join(s.Dir, "installs") }
 
-// Save writes the entry atomically (temporary file, fsync, rename).
+// Save writes the entry atomically (temporary file, rename).
 func (s *Store) Save(e *Entry) error {
 	e.Updated = s.now().UTC()
 	data, err := json.MarshalIndent(e, "", "  ")
@@ -178,10 +178,9 @@ func writeAtomic(path string, data []byte) error {
 		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
+	// No fsync: the rename is atomic, and what must survive is the
+	// installer process being killed, not the machine losing power;
+	// syncing every progress step would cost more than the steps.
 	if err := f.Close(); err != nil {
 		return err
 	}
