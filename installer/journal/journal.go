@@ -247,7 +247,7 @@ func (s *Store) Acquire(cluster, id string, pkgs []string, ttl time.Duration, br
 			gone := !old.Owner.Alive()
 			expired := now.After(old.Expires)
 			switch {
-			case old.Install == id || old.Owner == Self():
+			case old.Install == id:
 			case gone || expired:
 				stale = append(stale, *old)
 			case breakLock:
