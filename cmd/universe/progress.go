@@ -162,6 +162,9 @@ func (v *liveView) event(e installer.Event) {
 		}
 	case e.Type == "package":
 		r.state = e.State
+		if e.State == "created" { // deploying, to a reader
+			r.state = "deploying"
+		}
 		if e.State == "deploying" && r.since.IsZero() {
 			r.since = e.Time
 		}
