@@ -2,6 +2,7 @@ package resolve_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -21,8 +22,9 @@ func (m mapSource) Candidates(_ context.Context, name string) ([]resolve.Candida
 
 // synthetic builds n packages of v versions each (1.0.0 … 1.<v-1>.0),
 // every version depending on up to maxDeps packages further down the list
-// with a random range ">=1.a.0 <1.b.0". The seed makes it repeatable.
-func synthetic(n, v, maxDeps int, seed uint64) mapSource {
+// with a random range ">=1.a.0 <1.b.0" (narrow: one to three minor
+// versions wide). The seed makes it repeatable.
+func synthetic(n, v, maxDeps int, seed uint64, narrow bool) mapSource {
 	r := rand.New(rand.NewPCG(seed, seed))
 	src := mapSource{}
 	for i := range n {
@@ -35,6 +37,9 @@ func synthetic(n, v, maxDeps int, seed uint64) mapSource {
 					j := i + 1 + r.IntN(min(50, n-i-1))
 					a := r.IntN(v)
 					b := a + 1 + r.IntN(v-a)
+					if narrow {
+						b = a + 1 + r.IntN(3)
+					}
 					rng := fmt.Sprintf(">=1.%d.0 <1.%d.0", a, b)
 					c, err := semver.NewConstraint(rng)
 					if err != nil {
@@ -54,7 +59,7 @@ func synthetic(n, v, maxDeps int, seed uint64) mapSource {
 // 10,000 packages × 20 versions with random ranges; each iteration asks for
 // a different root. Goal: a solution or an explanation in under 100 ms.
 func BenchmarkResolve(b *testing.B) {
-	src := synthetic(10000, 20, 3, 1)
+	src := synthetic(10000, 20, 3, 1, false)
 	solved, failed, chosen := 0, 0, 0
 	i := 0
 	for b.Loop() {
@@ -75,7 +80,7 @@ func BenchmarkResolve(b *testing.B) {
 }
 
 func TestResolveSyntheticFinishes(t *testing.T) {
-	src := synthetic(2000, 20, 3, 2)
+	src := synthetic(2000, 20, 3, 2, false)
 	for i := 0; i < 20; i++ {
 		root := fmt.Sprintf("pkg%05d", i*50)
 		_, err := resolve.Resolve(context.Background(), src, resolve.Request{Name: root, MaxSteps: 200000})
@@ -85,4 +90,30 @@ func TestResolveSyntheticFinishes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkResolveTight is BenchmarkResolve with narrow ranges (a window
+// of one to three minor versions) and up to four dependencies per version,
+// where many roots have no solution: it measures the time to an answer,
+// solution or explanation. Roots the search gives up on (MaxSteps) count
+// as gave-up.
+func BenchmarkResolveTight(b *testing.B) {
+	src := synthetic(10000, 20, 4, 3, true)
+	solved, explained, gaveUp := 0, 0, 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		root := fmt.Sprintf("pkg%05d", (i*97)%9000)
+		_, err := resolve.Resolve(context.Background(), src, resolve.Request{Name: root, MaxSteps: 100000})
+		switch {
+		case err == nil:
+			solved++
+		case errors.Is(err, resolve.ErrNoSolution):
+			explained++
+		default:
+			gaveUp++
+		}
+	}
+	n := float64(solved + explained + gaveUp)
+	b.ReportMetric(float64(explained)/n, "explained")
+	b.ReportMetric(float64(gaveUp)/n, "gave-up")
 }

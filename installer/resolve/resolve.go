@@ -108,6 +108,23 @@ func (e *ConflictError) Error() string {
 // Unwrap returns ErrNoSolution.
 func (e *ConflictError) Unwrap() error { return ErrNoSolution }
 
+// GaveUpError is returned when the search hits Request.MaxSteps before
+// finding a solution or proving there is none; Lines are the first dead end
+// it met, a place to start looking.
+type GaveUpError struct {
+	Name  string
+	Steps int
+	Lines []string
+}
+
+func (e *GaveUpError) Error() string {
+	s := fmt.Sprintf("cannot install %s: no solution found in %d steps", e.Name, e.Steps)
+	if len(e.Lines) > 0 {
+		s += "; the first dead end:\n  " + strings.Join(e.Lines, "\n  ")
+	}
+	return s
+}
+
 // CycleError reports a dependency cycle among the chosen revisions, as the
 // packages along it, the first repeated at the end.
 type CycleError struct {
@@ -279,7 +296,7 @@ func (s *solver) solve(depth int) (bool, map[string]bool) {
 		c := &cands[i]
 		s.steps++
 		if s.steps > s.maxSteps {
-			s.err = fmt.Errorf("resolving %s: gave up after %d steps", s.req.Name, s.maxSteps)
+			s.err = &GaveUpError{Name: s.req.Name, Steps: s.maxSteps, Lines: append([]string(nil), s.deepest...)}
 			return false, nil
 		}
 		if bad, ok := s.violated(name, c.version); ok {
