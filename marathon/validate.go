@@ -578,8 +578,13 @@ func (r *reader) appRules(m map[string]any, p, base string) {
 	if root == "" {
 		root = "/"
 	}
-	_, hasCmd := m["cmd"]
-	_, hasArgs := m["args"]
+	// As Marathon reads them: a null field is absent (Option None) and
+	// args counts only when non-empty (args.nonEmpty).
+	hasCmd := m["cmd"] != nil
+	hasArgs := m["args"] != nil
+	if a, ok := m["args"].([]any); ok && len(a) == 0 {
+		hasArgs = false
+	}
 	container, hasContainer := m["container"].(map[string]any)
 	if (hasCmd && hasArgs) || (!hasCmd && !hasArgs && !hasContainer) {
 		r.add(root, "AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'.")
