@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/Masterminds/semver/v3"
+	"math/bits"
 	"sort"
 	"strings"
 
@@ -135,11 +136,19 @@ func (e *CycleError) Error() string {
 	return "dependency cycle: " + strings.Join(e.Cycle, " → ")
 }
 
+// who names the constraint's author: "spark 3.5.2", or "you".
+func (c constraint) who() string {
+	if c.from == nil {
+		return "you"
+	}
+	return c.by + " " + c.from.version.String()
+}
+
 // constraint is one requirement on a package: who imposes it and the range.
 type constraint struct {
-	by  string // package name imposing it; "" for the request
-	who string // "spark 3.5.2" or "you"
-	dep repo.Dependency
+	by   string      // package name imposing it; "" for the request
+	from *assignment // the imposing package's choice; nil for the request
+	dep  repo.Dependency
 }
 
 type assignment struct {
@@ -147,6 +156,8 @@ type assignment struct {
 	installed *Installed
 	version   repo.Version
 	deps      []repo.Dependency
+	// idx is the assignment's index in its package's candidates.
+	idx int
 }
 
 type solver struct {
@@ -157,6 +168,7 @@ type solver struct {
 	dom       map[string]int
 	open      map[string]bool
 	checks    map[checkKey]bool
+	masks     map[maskKey]uint64
 	assigned  map[string]*assignment
 	order     []string
 	cons      map[string][]constraint
@@ -177,6 +189,7 @@ func Resolve(ctx context.Context, src Source, req Request) (*Solution, error) {
 		dom:      map[string]int{},
 		open:     map[string]bool{},
 		checks:   map[checkKey]bool{},
+		masks:    map[maskKey]uint64{},
 		assigned: map[string]*assignment{},
 		cons:     map[string][]constraint{},
 		maxSteps: req.MaxSteps,
@@ -185,7 +198,7 @@ func Resolve(ctx context.Context, src Source, req Request) (*Solution, error) {
 		s.maxSteps = 1_000_000
 	}
 	root := repo.Dependency{Name: req.Name}
-	s.push(req.Name, constraint{who: "you", dep: root})
+	s.push(req.Name, constraint{dep: root})
 	ok, _ := s.solve(0)
 	if s.err != nil {
 		return nil, s.err
@@ -210,14 +223,18 @@ func (s *solver) installed(name string) (*Installed, bool) {
 // candidates returns the choices for name, most preferred first: the
 // installed package alone when there is one, else the repositories'.
 func (s *solver) candidates(name string) ([]assignment, error) {
+	if out, ok := s.acache[name]; ok {
+		return out, nil
+	}
 	if in, ok := s.installed(name); ok {
-		return []assignment{{installed: in, version: in.Version, deps: in.Dependencies}}, nil
+		out := []assignment{{installed: in, version: in.Version, deps: in.Dependencies}}
+		s.acache[name] = out
+		return out, nil
 	}
 	if name == s.req.Name && s.req.Root != nil {
 		r := s.req.Root.Revision
-		return []assignment{{cand: *s.req.Root, version: r.Version, deps: r.Dependencies}}, nil
-	}
-	if out, ok := s.acache[name]; ok {
+		out := []assignment{{cand: *s.req.Root, version: r.Version, deps: r.Dependencies}}
+		s.acache[name] = out
 		return out, nil
 	}
 	cs, err := s.src.Candidates(s.ctx, name)
@@ -229,7 +246,7 @@ func (s *solver) candidates(name string) ([]assignment, error) {
 		if name == s.req.Name && s.req.Version != "" && c.Revision.Version.String() != s.req.Version {
 			continue
 		}
-		out = append(out, assignment{cand: c, version: c.Revision.Version, deps: c.Revision.Dependencies})
+		out = append(out, assignment{cand: c, version: c.Revision.Version, deps: c.Revision.Dependencies, idx: len(out)})
 	}
 	s.acache[name] = out
 	return out, nil
@@ -251,13 +268,64 @@ func (s *solver) countDomain(name string) int {
 	if err != nil {
 		return 1 // the error surfaces when name is assigned
 	}
+	if len(cands) <= 64 {
+		all := uint64(1)<<len(cands) - 1
+		if len(cands) == 64 {
+			all = ^uint64(0)
+		}
+		m := all
+		for _, c := range s.cons[name] {
+			if c.dep.Range != "" {
+				m &= s.mask(c.dep)
+			}
+		}
+		return bits.OnesCount64(m)
+	}
 	n := 0
 	for i := range cands {
-		if _, bad := s.violated(name, cands[i].version); !bad {
+		if _, bad := s.violated(name, &cands[i]); !bad {
 			n++
 		}
 	}
 	return n
+}
+
+// maskKey names a range on a package; versions of a package usually share
+// their dependencies' ranges, so a mask is computed once per range text.
+type maskKey struct{ name, rng string }
+
+// mask is the set of d.Name's candidates (up to 64, by index) that d
+// allows, computed once per package and range.
+func (s *solver) mask(d repo.Dependency) uint64 {
+	key := maskKey{d.Name, d.Range}
+	if m, ok := s.masks[key]; ok && d.Constraints != nil {
+		return m
+	}
+	cands, err := s.candidates(d.Name)
+	if err != nil {
+		return ^uint64(0)
+	}
+	var m uint64
+	for i := range cands {
+		if i < 64 && d.Allows(cands[i].version) {
+			m |= 1 << i
+		}
+	}
+	if d.Constraints != nil {
+		s.masks[key] = m
+	}
+	return m
+}
+
+// allowsAt reports whether d allows a, one of d.Name's candidates.
+func (s *solver) allowsAt(d repo.Dependency, a *assignment) bool {
+	if d.Range == "" {
+		return true
+	}
+	if len(s.acache[d.Name]) <= 64 && d.Constraints != nil {
+		return s.mask(d)&(1<<a.idx) != 0
+	}
+	return s.allows(d, a.version)
 }
 
 // solve assigns the open packages (constrained, not yet chosen) in turn,
@@ -285,11 +353,13 @@ func (s *solver) solve(depth int) (bool, map[string]bool) {
 		s.err = err
 		return false, nil
 	}
-	conflict := map[string]bool{}
-	for _, c := range s.cons[name] {
-		if c.by != "" {
-			conflict[c.by] = true
+	// The conflict set is built only on failure: most steps succeed.
+	var conflict map[string]bool
+	mark := func(k string) {
+		if conflict == nil {
+			conflict = map[string]bool{}
 		}
+		conflict[k] = true
 	}
 	var why []reject
 	for i := range cands {
@@ -299,18 +369,17 @@ func (s *solver) solve(depth int) (bool, map[string]bool) {
 			s.err = &GaveUpError{Name: s.req.Name, Steps: s.maxSteps, Lines: append([]string(nil), s.deepest...)}
 			return false, nil
 		}
-		if bad, ok := s.violated(name, c.version); ok {
+		if bad, ok := s.violated(name, c); ok {
 			why = append(why, reject{kind: rejectRange, bad: bad})
 			continue
 		}
 		if d, a, ok := s.depClash(c); ok {
-			conflict[d.Name] = true
+			mark(d.Name)
 			why = append(why, reject{kind: rejectClash, dep: d, other: a})
 			continue
 		}
 		// Assign, constrain the dependencies, and go on.
 		s.assign(name, c)
-		who := name + " " + c.version.String()
 		var pushed []string
 		for _, d := range c.deps {
 			if d.Optional {
@@ -318,7 +387,7 @@ func (s *solver) solve(depth int) (bool, map[string]bool) {
 					continue
 				}
 			}
-			s.push(d.Name, constraint{by: name, who: who, dep: d})
+			s.push(d.Name, constraint{by: name, from: c, dep: d})
 			pushed = append(pushed, d.Name)
 		}
 		ok, cs := true, map[string]bool(nil)
@@ -353,13 +422,21 @@ func (s *solver) solve(depth int) (bool, map[string]bool) {
 		}
 		for k := range cs {
 			if k != name {
-				conflict[k] = true
+				mark(k)
 			}
 		}
 		why = append(why, reject{}) // explained deeper
 	}
 	if len(cands) == 0 || nonEmpty(why) > 0 {
 		s.recordDeadEnd(name, cands, why, depth)
+	}
+	for _, c := range s.cons[name] {
+		if c.by != "" {
+			mark(c.by)
+		}
+	}
+	if conflict == nil {
+		conflict = map[string]bool{}
 	}
 	return false, conflict
 }
@@ -400,7 +477,7 @@ func (s *solver) deadEndFor(name string, depth int) {
 	cands, _ := s.candidates(name)
 	why := make([]reject, len(cands))
 	for i := range cands {
-		if bad, ok := s.violated(name, cands[i].version); ok {
+		if bad, ok := s.violated(name, &cands[i]); ok {
 			why[i] = reject{kind: rejectRange, bad: bad}
 		}
 	}
@@ -415,7 +492,7 @@ func (s *solver) recordDeadEnd(name string, cands []assignment, rejects []reject
 	for i, r := range rejects {
 		switch r.kind {
 		case rejectRange:
-			why[i] = s.describe(name, &cands[i]) + " does not satisfy " + r.bad.who + "'s " + rangeText(r.bad.dep.Range)
+			why[i] = s.describe(name, &cands[i]) + " does not satisfy " + r.bad.who() + "'s " + rangeText(r.bad.dep.Range)
 		case rejectClash:
 			why[i] = fmt.Sprintf("%s depends on %s %s, which conflicts with %s", s.describe(name, &cands[i]), r.dep.Name, rangeText(r.dep.Range), s.describe(r.dep.Name, r.other))
 		}
@@ -476,13 +553,14 @@ func (s *solver) allows(d repo.Dependency, v repo.Version) bool {
 	return ok
 }
 
-// violated returns a constraint on name that v does not satisfy.
-func (s *solver) violated(name string, v repo.Version) (constraint, bool) {
+// violated returns a constraint on name that a, one of its candidates,
+// does not satisfy.
+func (s *solver) violated(name string, a *assignment) (constraint, bool) {
 	for _, c := range s.cons[name] {
 		if c.dep.Range == "" {
 			continue
 		}
-		if !s.allows(c.dep, v) {
+		if !s.allowsAt(c.dep, a) {
 			return c, true
 		}
 	}
@@ -500,7 +578,7 @@ func (s *solver) depClash(c *assignment) (repo.Dependency, *assignment, bool) {
 			}
 			continue
 		}
-		if d.Range != "" && !s.allows(d, a.version) {
+		if d.Range != "" && !s.allowsAt(d, a) {
 			return d, a, true
 		}
 	}
@@ -529,7 +607,7 @@ func (s *solver) deadEnd(name string, cands []assignment, why []string) []string
 		if c.by == "" {
 			continue
 		}
-		lines = append(lines, fmt.Sprintf("%s depends on %s %s", c.who, name, rangeText(c.dep.Range)))
+		lines = append(lines, fmt.Sprintf("%s depends on %s %s", c.who(), name, rangeText(c.dep.Range)))
 	}
 	switch {
 	case len(cands) == 0 && name == s.req.Name && s.req.Version != "":
