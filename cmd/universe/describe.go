@@ -21,21 +21,27 @@ type describeOptions struct {
 	version  string
 	versions bool
 	options  bool
+	// render prints the Marathon JSON the package installs, with the
+	// option flags below, as 'universe render' does.
+	render bool
+	ro     renderOptions
 }
 
 func newDescribeCmd(app *App) *cobra.Command {
 	o := &describeOptions{}
 	cmd := &cobra.Command{
-		Use:   "describe NAME [--package-version V] [--package-versions] [--config]",
+		Use:   "describe NAME [--package-version V] [--package-versions] [--config] [--render [--options FILE] [--set k=v]...]",
 		Short: "Show a package from the configured repositories",
 		Long: `Describe resolves NAME as Cosmos does: the highest-priority repository that
 has it, at its highest releaseVersion, or the revision whose version is
 exactly --package-version. --package-versions lists every version in every
 repository; --config prints the package's options as path, type, default
-and description (-o json: the raw config schema).`,
+and description (-o json: the raw config schema); --render prints the
+Marathon JSON it installs with the options given, as 'universe render' does.`,
 		Example: `  universe describe cassandra
   universe describe cassandra --package-version 4.1.5 --config
-  universe describe cassandra --package-versions -o json`,
+  universe describe cassandra --package-versions -o json
+  universe describe spark --render --set service.cpus=2`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch o.output {
@@ -62,6 +68,14 @@ and description (-o json: the raw config schema).`,
 			if o.options {
 				return o.writeOptions(app.Stdout, rev)
 			}
+			if o.render {
+				o.ro.repoConfig, o.ro.version = o.config, o.version
+				o.ro.output = "pretty"
+				if o.output == "json" {
+					o.ro.output = "json"
+				}
+				return o.ro.run(cmd, app, args[0])
+			}
 			return o.writePackage(app.Stdout, rev, from)
 		},
 	}
@@ -71,6 +85,11 @@ and description (-o json: the raw config schema).`,
 	f.StringVar(&o.version, "package-version", "", "the exact version to describe")
 	f.BoolVar(&o.versions, "package-versions", false, "list the versions of the package")
 	f.BoolVar(&o.options, "config", false, "show the package's configuration options")
+	f.BoolVar(&o.render, "render", false, "print the Marathon JSON the package installs (with --options, --set, --set-file, --app-id)")
+	f.StringVar(&o.ro.options, "options", "", "with --render: a JSON file of options")
+	f.StringArrayVar(&o.ro.sets, "set", nil, "with --render: set an option, key.path=value (repeatable)")
+	f.StringArrayVar(&o.ro.setFiles, "set-file", nil, "with --render: set an option to a file's content, key.path=FILE (repeatable)")
+	f.StringVar(&o.ro.appID, "app-id", "", "with --render: the Marathon app (or group) id to use instead of the template's")
 	return cmd
 }
 

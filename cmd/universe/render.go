@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,8 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/universe-pm/universe/installer/render"
-	"github.com/universe-pm/universe/packages"
 	"github.com/universe-pm/universe/repo"
+	"github.com/universe-pm/universe/repo/catalog"
+	"github.com/universe-pm/universe/repo/remote"
 )
 
 // builtinSource is DCOS_PACKAGE_SOURCE for packages of the built-in tree.
@@ -27,6 +29,9 @@ type renderOptions struct {
 	appID    string
 	packages string
 	output   string
+	// repoConfig is the configuration file naming the repositories to
+	// resolve in when --packages is not given.
+	repoConfig string
 }
 
 func newRenderCmd(app *App) *cobra.Command {
@@ -39,11 +44,13 @@ DC/OS Cosmos 0.6 does: config.json defaults, your options merged over them and
 validated (every problem at once), the mustache template with Cosmos's rules,
 the DCOS_PACKAGE_* labels, then Marathon's own validation rules.
 
-NAME is looked up in --packages DIR (a Universe-layout tree) or the built-in
-packages: the highest release, or the one whose version is exactly
+NAME is resolved as Cosmos does in the configured repositories (see
+'universe repo list'; the built-in packages by default), or in --packages DIR
+(a Universe-layout tree): the highest release of the highest-priority
+repository that has it, or the revision whose version is exactly
 --package-version. A 6.0 package's dependencies are rendered with the
-defaults of the newest version satisfying each range (an install uses the
-options they were installed with).
+defaults of the newest version satisfying each range, from any repository
+(an install uses the options they were installed with).
 
 --set key.path=value sets one option; the value is JSON when it parses
 (0.5, true, [1], "007") and a string otherwise. --set-file key.path=FILE
@@ -65,6 +72,7 @@ sets an option to a file's content. Both apply after --options FILE.`,
 	f.StringVar(&o.appID, "app-id", "", "the Marathon app (or group) id to use instead of the template's")
 	f.StringVar(&o.packages, "packages", "", "a package tree in the Universe layout (default: the built-in packages)")
 	f.StringVarP(&o.output, "output", "o", "pretty", "output format: pretty (indented JSON) or json (compact)")
+	f.StringVar(&o.repoConfig, "repo-config", "", "configuration file naming the repositories (default $UNIVERSE_CONFIG or $XDG_CONFIG_HOME/universe/config.json)")
 	return cmd
 }
 
@@ -76,27 +84,14 @@ func (o *renderOptions) run(cmd *cobra.Command, app *App, name string) error {
 	if err != nil {
 		return err
 	}
-	fsys, source := packages.FS(), builtinSource
+	var rev *repo.Revision
+	var source string
+	var deps map[string]map[string]any
 	if o.packages != "" {
-		st, err := os.Stat(o.packages)
-		if err != nil || !st.IsDir() {
-			return usagef("--packages %s: not a directory", o.packages)
-		}
-		abs, err := filepath.Abs(o.packages)
-		if err != nil {
-			return err
-		}
-		fsys, source = os.DirFS(o.packages), "file://"+filepath.ToSlash(abs)
+		rev, source, deps, err = o.fromTree(cmd.Context(), name)
+	} else {
+		rev, source, deps, err = o.fromRepositories(cmd.Context(), app, name)
 	}
-	tree, err := repo.Load(cmd.Context(), fsys)
-	if err != nil {
-		return fmt.Errorf("loading packages: %w", err)
-	}
-	rev, err := render.Find(tree, name, o.version)
-	if err != nil {
-		return err
-	}
-	deps, err := render.DependencyDefaults(tree, rev)
 	if err != nil {
 		return err
 	}
@@ -116,6 +111,95 @@ func (o *renderOptions) run(cmd *cobra.Command, app *App, name string) error {
 	}
 	_, err = fmt.Fprintf(app.Stdout, "%s\n", out)
 	return err
+}
+
+// fromTree resolves name in the --packages tree.
+func (o *renderOptions) fromTree(ctx context.Context, name string) (*repo.Revision, string, map[string]map[string]any, error) {
+	st, err := os.Stat(o.packages)
+	if err != nil || !st.IsDir() {
+		return nil, "", nil, usagef("--packages %s: not a directory", o.packages)
+	}
+	abs, err := filepath.Abs(o.packages)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	tree, err := repo.Load(ctx, repo.DirFS(o.packages))
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("loading packages: %w", err)
+	}
+	rev, err := render.Find(tree, name, o.version)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	deps, err := render.DependencyDefaults(tree, rev)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return rev, "file://" + filepath.ToSlash(abs), deps, nil
+}
+
+// fromRepositories resolves name in the configured repositories. The
+// source is the repository's URL, as Cosmos records it in
+// DCOS_PACKAGE_SOURCE.
+func (o *renderOptions) fromRepositories(ctx context.Context, app *App, name string) (*repo.Revision, string, map[string]map[string]any, error) {
+	cat, err := openCatalog(ctx, app, o.repoConfig)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	defer printCatalogWarnings(app, cat)
+	rev, from, err := cat.Resolve(ctx, name, o.version)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	deps, err := catalogDependencyDefaults(ctx, cat, rev)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	source := builtinSource
+	if path, err := remote.ConfigPath(o.repoConfig); err == nil {
+		if cfg, err := remote.LoadConfig(path); err == nil {
+			for _, s := range cfg.Repositories {
+				if s.Name == from && !s.Builtin() {
+					source = s.URL
+				}
+			}
+		}
+	}
+	return rev, source, deps, nil
+}
+
+// catalogDependencyDefaults is render.DependencyDefaults across
+// repositories: each dependency's defaults come from its newest version
+// (by semver) that satisfies the range, in any configured repository.
+// Optional dependencies that do not resolve are left out.
+func catalogDependencyDefaults(ctx context.Context, cat *catalog.Catalog, rev *repo.Revision) (map[string]map[string]any, error) {
+	out := map[string]map[string]any{}
+	for _, d := range rev.Dependencies {
+		vs, err := cat.Versions(ctx, d.Name)
+		var best *repo.Version
+		for _, l := range vs {
+			v := repo.ParseVersion(l.Version)
+			if d.Allows(v) && v.IsSemver() && (best == nil || v.Semver().GreaterThan(best.Semver())) {
+				best = &v
+			}
+		}
+		if err != nil || best == nil {
+			if d.Optional {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("dependency %s of %s: %w", d.Name, rev.Name, err)
+			}
+			return nil, fmt.Errorf("dependency %s of %s: no version satisfies %q", d.Name, rev.Name, d.Range)
+		}
+		dep, _, err := cat.Resolve(ctx, d.Name, best.String())
+		if err != nil {
+			return nil, fmt.Errorf("dependency %s of %s: %w", d.Name, rev.Name, err)
+		}
+		cfg, _ := dep.Config.Object()
+		out[d.Name] = render.Defaults(cfg)
+	}
+	return out, nil
 }
 
 // userOptions reads --options, then applies --set and --set-file in turn.

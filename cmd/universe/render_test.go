@@ -9,6 +9,7 @@ import (
 )
 
 func TestRenderCmd(t *testing.T) {
+	repoIsolate(t)
 	dir := t.TempDir()
 	opts := filepath.Join(dir, "opts.json")
 	if err := os.WriteFile(opts, []byte(`{"node": {"count": 5, "cpus": 2}}`), 0o644); err != nil {
@@ -84,9 +85,57 @@ func TestRenderCmd(t *testing.T) {
 }
 
 func TestRenderCmdPretty(t *testing.T) {
+	repoIsolate(t)
 	pretty, _, code := runCmd(t, "render etcd")
 	compact, _, _ := runCmd(t, "render etcd -o json")
 	if code != 0 || !strings.HasPrefix(pretty, "{\n  \"") || strings.Count(compact, "\n") != 1 {
 		t.Errorf("pretty %.40q, compact %.40q", pretty, compact)
+	}
+}
+
+// TestRenderFromRepositories resolves through the configured repositories:
+// a served copy of our packages ahead of the built-in tree. The source
+// label names the served repository's URL, a 6.0 package's dependency
+// values come from the catalog, and describe --render renders the same.
+func TestRenderFromRepositories(t *testing.T) {
+	dir := repoIsolate(t)
+	out := filepath.Join(dir, "out")
+	if code, stdout, stderr := repoRun(t, "repo", "build", "--packages", "../../packages", "--out", out); code != 0 {
+		t.Fatalf("repo build = %d\n%s%s", code, stdout, stderr)
+	}
+	url, _ := repoStartServe(t, out)
+	if code, _, stderr := repoRun(t, "repo", "add", "served", url, "--index", "0"); code != 0 {
+		t.Fatalf("repo add = %d: %s", code, stderr)
+	}
+	for _, args := range [][]string{
+		{"render", "spark", "--set", "service.cpus=2", "-o", "json"},
+		{"describe", "spark", "--render", "--set", "service.cpus=2", "-o", "json"},
+	} {
+		code, stdout, stderr := repoRun(t, args...)
+		if code != 0 {
+			t.Fatalf("universe %v = %d: %s", args, code, stderr)
+		}
+		var app struct {
+			Cpus   float64           `json:"cpus"`
+			Labels map[string]string `json:"labels"`
+			Fetch  []struct{ URI string }
+		}
+		if err := json.Unmarshal([]byte(stdout), &app); err != nil {
+			t.Fatalf("universe %v: output is not JSON: %v\n%s", args, err, stdout)
+		}
+		if app.Cpus != 2 || app.Labels["DCOS_PACKAGE_SOURCE"] != url || app.Labels["DCOS_PACKAGE_NAME"] != "spark" {
+			t.Errorf("universe %v: cpus %v, labels %v; want cpus 2 from source %s", args, app.Cpus, app.Labels, url)
+		}
+		hdfs := false
+		for _, f := range app.Fetch {
+			hdfs = hdfs || strings.Contains(f.URI, "config.hdfs.marathon")
+		}
+		if !hdfs {
+			t.Errorf("universe %v: no fetch of the hdfs dependency's config: %+v", args, app.Fetch)
+		}
+	}
+	code, _, stderr := repoRun(t, "render", "no-such-package")
+	if code != 1 || !strings.Contains(stderr, "package [no-such-package] not found in repositories served, builtin") {
+		t.Errorf("render no-such-package = %d: %s", code, stderr)
 	}
 }
