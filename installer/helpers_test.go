@@ -207,7 +207,8 @@ func (e *env) assertBefore(dep, pkg string) {
 }
 
 // pkgFS builds a synthetic repository: each entry "name version release
-// dep-name:range ..." (a trailing ? marks an optional dependency).
+// dep-name:range ... from=V ..." (a trailing ? marks an optional
+// dependency, from=V an upgradesFrom entry).
 func pkgFS(t testing.TB, specs ...string) resolve.Source {
 	t.Helper()
 	m := fstest.MapFS{}
@@ -215,7 +216,12 @@ func pkgFS(t testing.TB, specs ...string) resolve.Source {
 		f := strings.Fields(s)
 		name, version, release := f[0], f[1], f[2]
 		var deps []map[string]any
+		var upgradesFrom []string
 		for _, d := range f[3:] {
+			if from, ok := strings.CutPrefix(d, "from="); ok {
+				upgradesFrom = append(upgradesFrom, from)
+				continue
+			}
 			n, r, _ := strings.Cut(d, ":")
 			opt := strings.HasSuffix(r, "?")
 			r = strings.TrimSuffix(r, "?")
@@ -224,6 +230,9 @@ func pkgFS(t testing.TB, specs ...string) resolve.Source {
 		pj := map[string]any{
 			"packagingVersion": "6.0", "name": name, "version": version,
 			"maintainer": "t@example.com", "description": name, "tags": []string{}, "dependencies": deps,
+		}
+		if upgradesFrom != nil {
+			pj["upgradesFrom"] = upgradesFrom
 		}
 		data, _ := json.Marshal(pj)
 		dir := strings.ToUpper(name[:1]) + "/" + name + "/" + release + "/"

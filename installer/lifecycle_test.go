@@ -143,3 +143,33 @@ func hasLine(diff, sign, s string) bool {
 	}
 	return false
 }
+
+func TestUpgradeInstallsNewDependencies(t *testing.T) {
+	src := pkgFS(t, "web 1.0.0 100", "web 2.0.0 200 cache:^1", "web 3.0.0 300 cache:^1 from=2.0.0", "web 4.0.0 400 cache:^1 from=*", "cache 1.0.0 100")
+	e := newEnv(t, envOptions{source: src})
+	ctx := context.Background()
+	e.install(installer.Request{Name: "web", Version: "1.0.0"})
+	// 2.0.0 and 3.0.0 allow no upgrade from 1.0.0: refused.
+	for _, v := range []string{"2.0.0", "3.0.0"} {
+		_, err := e.in.Upgrade(ctx, installer.UpgradeRequest{Name: "web", Version: v})
+		var re *installer.UpgradeRefusedError
+		if !errors.As(err, &re) {
+			t.Fatalf("Upgrade(web 1.0.0 → %s) = %v, want refused", v, err)
+		}
+	}
+	// 4.0.0 allows any and needs cache, installed first.
+	res, err := e.in.Upgrade(ctx, installer.UpgradeRequest{Name: "web", Version: "4.0.0", Timeout: time.Minute})
+	if err != nil || res.Status != installer.StatusUpgraded {
+		t.Fatalf("Upgrade(web 1.0.0 → 4.0.0) = %v, %v", res, err)
+	}
+	if diff := cmp.Diff([]string{"cache (to install: 1.0.0)"}, res.Plan.Dependencies); diff != "" {
+		t.Errorf("plan dependencies (-want +got):\n%s", diff)
+	}
+	want := []string{
+		"cache 1.0.0 /cache healthy deps=map[] dependents=[/web]",
+		"web 4.0.0 /web healthy deps=map[cache:/cache] dependents=[]",
+	}
+	if diff := cmp.Diff(want, e.list()); diff != "" {
+		t.Errorf("list (-want +got):\n%s", diff)
+	}
+}

@@ -103,7 +103,8 @@ func revisionList(rev *repo.Revision, field string) []string {
 
 // Upgrade moves an installed package to another version as its
 // upgradesFrom (or the installed version's downgradesTo) allow, re-resolving
-// its dependencies against what is installed, shows the diff, applies it
+// its dependencies against what is installed (installing those the new
+// version needs and the cluster lacks, once confirmed), shows the diff, applies it
 // and waits until healthy; on failure it rolls the apps back to their
 // previous versions. Errors: *NotInstalledError, *AmbiguousError,
 // *UpgradeRefusedError, *resolve.ConflictError, or the failure (after a
@@ -172,21 +173,39 @@ func (in *Installer) Upgrade(ctx context.Context, req UpgradeRequest) (*UpgradeR
 	if err != nil {
 		return nil, err
 	}
+	// Dependencies the new version needs and the cluster lacks are
+	// installed after the confirmation, before the upgrade, each by its own
+	// install (with its own rollback); the plan renders against their
+	// defaults, the options they will be installed with.
+	var toInstall []resolve.Choice
+	newDeps := map[string]map[string]any{}
+	for _, c := range sol.Choices {
+		if c.Name == req.Name || c.Installed != nil || byName[c.Name] != nil {
+			continue
+		}
+		toInstall = append(toInstall, c)
+		var cfg map[string]any
+		if c.Revision.Config != nil {
+			cfg, _ = c.Revision.Config.Object()
+		}
+		newDeps[c.Name] = render.Defaults(cfg)
+	}
 	root, _ := sol.Choice(req.Name)
 	var missing []string
 	deps := map[string]map[string]any{}
 	depIDs := map[string]string{}
 	for _, d := range root.Dependencies {
-		p := byName[d]
-		if p == nil {
+		if p := byName[d]; p != nil {
+			deps[d] = p.Merged()
+			depIDs[d] = p.AppID
+			continue
+		}
+		if m, ok := newDeps[d]; ok {
+			deps[d] = m
 			missing = append(missing, d)
 			continue
 		}
-		deps[d] = p.Merged()
-		depIDs[d] = p.AppID
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("%s %s needs %s, which is not installed: install it first (universe install %s)", req.Name, req.Version, strings.Join(missing, ", "), missing[0])
+		return nil, fmt.Errorf("%s %s needs %s, which cannot be found", req.Name, req.Version, d)
 	}
 	res, err := render.Render(ctx, render.Request{
 		Revision: target.Revision, Options: render.Merge(cur.Options, req.Options), AppID: cur.AppID,
@@ -208,6 +227,9 @@ func (in *Installer) Upgrade(ctx context.Context, req UpgradeRequest) (*UpgradeR
 	for d, id := range depIDs {
 		plan.Dependencies = append(plan.Dependencies, d+" ("+id+")")
 	}
+	for _, c := range toInstall {
+		plan.Dependencies = append(plan.Dependencies, fmt.Sprintf("%s (to install: %s)", c.Name, c.Version))
+	}
 	slices.Sort(plan.Dependencies)
 	plan.Diff = jsonDiff(in.previousDoc(ctx, cur, installedRev, apps, deps, labels), res.Value)
 	out := &UpgradeResult{Plan: plan}
@@ -224,6 +246,26 @@ func (in *Installer) Upgrade(ctx context.Context, req UpgradeRequest) (*UpgradeR
 			out.Status = StatusDeclined
 			return out, nil
 		}
+	}
+	for _, c := range toInstall {
+		if _, err := in.Run(ctx, Request{Name: c.Name, Version: c.Version.String(), Timeout: req.Timeout, BreakLock: req.BreakLock}); err != nil {
+			return out, fmt.Errorf("installing %s %s, which %s %s needs: %w", c.Name, c.Version, req.Name, req.Version, err)
+		}
+	}
+	if len(missing) > 0 {
+		// Record the edges to the dependencies just installed.
+		now, _, err := discover(ctx, in.cfg.Marathon)
+		if err != nil {
+			return out, err
+		}
+		for _, d := range missing {
+			if ps := find(now, d, ""); len(ps) > 0 {
+				depIDs[d] = ps[0].AppID
+			}
+		}
+		labels[LabelDependencies] = formatDeps(depIDs)
+		decorate(plan.doc, plan.group, labels)
+		plan.Marathon = jsonRaw(plan.doc)
 	}
 	if in.cfg.Journal != nil {
 		held, _, err := in.cfg.Journal.Acquire(in.cfg.Cluster, "upgrade-"+in.cfg.NewID(), []string{req.Name}, req.Timeout+5*time.Minute, req.BreakLock)
