@@ -169,6 +169,7 @@ type solver struct {
 	open      map[string]bool
 	checks    map[checkKey]bool
 	masks     map[maskKey]uint64
+	nogoods   map[member][][]member
 	assigned  map[string]*assignment
 	order     []string
 	cons      map[string][]constraint
@@ -190,6 +191,7 @@ func Resolve(ctx context.Context, src Source, req Request) (*Solution, error) {
 		open:     map[string]bool{},
 		checks:   map[checkKey]bool{},
 		masks:    map[maskKey]uint64{},
+		nogoods:  map[member][][]member{},
 		assigned: map[string]*assignment{},
 		cons:     map[string][]constraint{},
 		maxSteps: req.MaxSteps,
@@ -290,6 +292,53 @@ func (s *solver) countDomain(name string) int {
 	return n
 }
 
+// member is one package's choice in a learned nogood.
+type member struct {
+	name string
+	idx  int
+}
+
+// learn records that the current choices of the packages in a conflict set
+// cannot all stand together (they left some package without a candidate),
+// so that the search never tries the same combination again. Small sets
+// only: they are the ones that prune.
+func (s *solver) learn(conflict map[string]bool) {
+	if len(conflict) == 0 || len(conflict) > 6 {
+		return
+	}
+	ng := make([]member, 0, len(conflict))
+	for n := range conflict {
+		a := s.assigned[n]
+		if a == nil {
+			return
+		}
+		ng = append(ng, member{n, a.idx})
+	}
+	for _, m := range ng {
+		s.nogoods[m] = append(s.nogoods[m], ng)
+	}
+}
+
+// learned returns a nogood that choosing c for name would complete.
+func (s *solver) learned(name string, c *assignment) []member {
+	for _, ng := range s.nogoods[member{name, c.idx}] {
+		all := true
+		for _, m := range ng {
+			if m.name == name {
+				continue
+			}
+			if a := s.assigned[m.name]; a == nil || a.idx != m.idx {
+				all = false
+				break
+			}
+		}
+		if all {
+			return ng
+		}
+	}
+	return nil
+}
+
 // maskKey names a range on a package; versions of a package usually share
 // their dependencies' ranges, so a mask is computed once per range text.
 type maskKey struct{ name, rng string }
@@ -378,6 +427,16 @@ func (s *solver) solve(depth int) (bool, map[string]bool) {
 			why = append(why, reject{kind: rejectClash, dep: d, other: a})
 			continue
 		}
+		if ng := s.learned(name, c); ng != nil {
+			// A combination already proven to fail.
+			for _, m := range ng {
+				if m.name != name {
+					mark(m.name)
+				}
+			}
+			why = append(why, reject{})
+			continue
+		}
 		// Assign, constrain the dependencies, and go on.
 		s.assign(name, c)
 		var pushed []string
@@ -438,6 +497,7 @@ func (s *solver) solve(depth int) (bool, map[string]bool) {
 	if conflict == nil {
 		conflict = map[string]bool{}
 	}
+	s.learn(conflict)
 	return false, conflict
 }
 
