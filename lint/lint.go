@@ -2,6 +2,8 @@ package lint
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"sync"
@@ -116,6 +118,7 @@ type memo struct {
 
 type memoEntry struct {
 	once sync.Once
+	dir  string // the directory of the revision that ran the check
 	out  []repo.Finding
 }
 
@@ -123,11 +126,31 @@ type memoEntry struct {
 // check only for content not seen before. The findings it returns carry
 // the file, package and release of the caller.
 func (c *checker) do(kind string, f *repo.File, check func(c *checker)) {
+	c.doKey(contentKey(kind, f.Data), check)
+}
+
+// contentKey identifies a check of some content: the kind of check and a
+// SHA-256 of each part, so that keys stay small and unambiguous.
+func contentKey(kind string, parts ...[]byte) string {
+	h := sha256.New()
+	h.Write([]byte(kind))
+	for _, p := range parts {
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], uint64(len(p)))
+		h.Write(n[:])
+		h.Write(p)
+	}
+	return string(h.Sum(nil))
+}
+
+// doKey runs check once per key, for checks whose findings depend only on
+// what the key holds. Findings are recorded relative to the revision that
+// ran the check and re-homed into the caller's revision directory.
+func (c *checker) doKey(key string, check func(c *checker)) {
 	c.memo.mu.Lock()
 	if c.memo.m == nil {
 		c.memo.m = map[string]*memoEntry{}
 	}
-	key := kind + "\x00" + string(f.Data)
 	e, ok := c.memo.m[key]
 	if !ok {
 		e = &memoEntry{}
@@ -137,10 +160,16 @@ func (c *checker) do(kind string, f *repo.File, check func(c *checker)) {
 	e.once.Do(func() {
 		sub := &checker{ctx: c.ctx, tree: c.tree, memo: c.memo, rev: c.rev}
 		check(sub)
-		e.out = sub.out
+		e.dir, e.out = c.rev.Dir, sub.out
 	})
 	for _, fd := range e.out {
-		fd.File, fd.Package, fd.Release = f.Path, c.rev.Package, c.rev.Release
+		if e.dir != c.rev.Dir {
+			if rest, ok := strings.CutPrefix(fd.File, e.dir+"/"); ok {
+				fd.File = c.rev.Dir + "/" + rest
+			}
+			fd.Message = strings.ReplaceAll(fd.Message, e.dir+"/", c.rev.Dir+"/")
+		}
+		fd.Package, fd.Release = c.rev.Package, c.rev.Release
 		c.out = append(c.out, fd)
 	}
 }

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -29,7 +30,28 @@ func (c *checker) renderCheck() {
 	if err != nil {
 		return // the dependencies/* rules report it
 	}
-	_, err = render.Render(c.ctx, render.Request{Revision: c.rev, Dependencies: deps, SkipValidation: true, SkipLabels: true})
+	// Revisions often repeat a template, config and resource byte for byte;
+	// what a render finds depends on nothing else.
+	parts := [][]byte{[]byte(c.rev.PackagingVersion), f.Data, nil, nil, nil}
+	if c.rev.Config != nil {
+		parts[2] = c.rev.Config.Data
+	}
+	if c.rev.Resource != nil {
+		parts[3] = c.rev.Resource.Data
+	}
+	if len(deps) > 0 {
+		d, err := json.Marshal(deps)
+		if err != nil {
+			return
+		}
+		parts[4] = d
+	}
+	c.doKey(contentKey("render", parts...), func(c *checker) { c.renderFile(f, deps) })
+}
+
+// renderFile renders the revision's template and reports what fails.
+func (c *checker) renderFile(f *repo.File, deps map[string]map[string]any) {
+	_, err := render.Render(c.ctx, render.Request{Revision: c.rev, Dependencies: deps, SkipValidation: true, SkipLabels: true})
 	if err == nil || c.ctx.Err() != nil {
 		return
 	}
