@@ -135,7 +135,7 @@ func (o *installOptions) run(ctx context.Context, app *App, name string) error {
 		if o.dryRun {
 			return true, nil
 		}
-		if !o.yes && !o.resume {
+		if !o.yes && !o.resume && len(p.ToInstall()) > 0 {
 			ok, err := o.confirm(app)
 			if err != nil || !ok {
 				return ok, err
