@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -68,16 +66,18 @@ func (c *clusterFlags) connect(ctx context.Context, app *App) (*cluster, error) 
 		return nil, err
 	}
 	statePath := filepath.Join(dir, "sandbox", "state.json")
-	if err := seedSandbox(statePath); err != nil {
-		return nil, err
-	}
 	speed := 1.0
 	if s := os.Getenv("UNIVERSE_SANDBOX_SPEED"); s != "" {
 		if speed, err = strconv.ParseFloat(s, 64); err != nil {
 			return nil, usagef("UNIVERSE_SANDBOX_SPEED=%s: %v", s, err)
 		}
 	}
-	sb, err := sandbox.New(sandbox.Config{StatePath: statePath, Speed: speed})
+	if err := os.MkdirAll(filepath.Dir(statePath), 0o755); err != nil {
+		return nil, err
+	}
+	cfgSB := sandboxAgents
+	cfgSB.StatePath, cfgSB.Speed = statePath, speed
+	sb, err := sandbox.New(cfgSB)
 	if err != nil {
 		return nil, fmt.Errorf("starting the local sandbox: %w", err)
 	}
@@ -93,36 +93,6 @@ func (c *clusterFlags) connect(ctx context.Context, app *App) (*cluster, error) 
 		return nil, err
 	}
 	return &cluster{mc: mc, name: "sandbox:" + statePath, capacity: installer.SandboxCapacity(sb.URL(), nil), sb: sb}, nil
-}
-
-// seedSandbox writes a fresh sandbox state with agents shaped like DC/OS
-// private agents: 6 agents of 8 cpus, 32 GiB memory, 256 GiB disk, offering
-// ports 1025-32000 (the sandbox's own default agents offer only Mesos's
-// 31000-32000, where no package with fixed ports such as ZooKeeper's 2181
-// fits). An existing state is left as it is.
-func seedSandbox(path string) error {
-	if _, err := os.Stat(path); err == nil {
-		return nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	var agents []map[string]any
-	for i := range 6 {
-		agents = append(agents, map[string]any{
-			"id": fmt.Sprintf("sandbox-agent-S%d", i), "hostname": fmt.Sprintf("agent-%d.sandbox", i+1),
-			"region": "region-1", "zone": fmt.Sprintf("zone-%d", i%3+1),
-			"attributes": map[string]string{"rack": fmt.Sprintf("rack-%d", i%5+1)},
-			"cpus":       8, "mem": 32768, "disk": 262144, "portsFrom": 1025, "portsTo": 32000,
-		})
-	}
-	data, err := json.Marshal(map[string]any{"format": 1, "agents": agents})
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, data, 0o644)
 }
 
 // newInstaller builds the installer for a connected cluster over the

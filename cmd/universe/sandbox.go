@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ type sandboxOptions struct {
 	agentCPUs  float64
 	agentMem   float64
 	agentDisk  float64
+	agentPorts string
 	speed      float64
 	latency    time.Duration
 	errorRate  float64
@@ -56,10 +58,12 @@ in memory; with it, it survives restarts. It stops on SIGINT or SIGTERM.`,
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on (loopback by default)")
 	f.StringVar(&o.state, "state", "", "file keeping the cluster's state across restarts (default: in memory)")
-	f.IntVar(&o.agents, "agents", 3, "number of simulated agents")
-	f.Float64Var(&o.agentCPUs, "agent-cpus", 4, "cpus of each agent")
-	f.Float64Var(&o.agentMem, "agent-mem", 16384, "memory of each agent, MiB")
-	f.Float64Var(&o.agentDisk, "agent-disk", 65536, "disk of each agent, MiB")
+	d := sandboxAgents
+	f.IntVar(&o.agents, "agents", d.Agents, "number of simulated agents")
+	f.Float64Var(&o.agentCPUs, "agent-cpus", d.AgentCPUs, "cpus of each agent")
+	f.Float64Var(&o.agentMem, "agent-mem", d.AgentMem, "memory of each agent, MiB")
+	f.Float64Var(&o.agentDisk, "agent-disk", d.AgentDisk, "disk of each agent, MiB")
+	f.StringVar(&o.agentPorts, "agent-ports", fmt.Sprintf("%d-%d", d.AgentPortsFrom, d.AgentPortsTo), "port range each agent offers, FROM-TO")
 	f.Float64Var(&o.speed, "speed", 1, "simulated time speed: 1 real time, 10 ten times faster, 0 instant")
 	f.DurationVar(&o.latency, "latency", 0, "delay every API call by this much")
 	f.Float64Var(&o.errorRate, "error-rate", 0, "fraction of API calls answered with 503")
@@ -71,12 +75,37 @@ in memory; with it, it survives restarts. It stops on SIGINT or SIGTERM.`,
 	return cmd
 }
 
+// sandboxAgents are the agents of 'universe sandbox' and of the sandbox
+// commands run in-process: shaped like a small DC/OS cluster's private
+// agents, which offer ports 1025-32000 (less the few DC/OS itself uses;
+// Mesos's own default, 31000-32000, fits no package with fixed ports).
+var sandboxAgents = sandbox.Config{Agents: 6, AgentCPUs: 8, AgentMem: 32768, AgentDisk: 262144,
+	AgentPortsFrom: 1025, AgentPortsTo: 32000}
+
+// parsePortRange parses FROM-TO.
+func parsePortRange(s string) (from, to int, err error) {
+	a, b, ok := strings.Cut(s, "-")
+	if ok {
+		from, err = strconv.Atoi(a)
+		if err == nil {
+			to, err = strconv.Atoi(b)
+		}
+	}
+	if !ok || err != nil || from < 1 || to > 65535 || from > to {
+		return 0, 0, fmt.Errorf("want FROM-TO within 1-65535, such as 1025-32000")
+	}
+	return from, to, nil
+}
+
 func (o *sandboxOptions) validate() error {
 	if o.agents < 1 {
 		return usagef("--agents %d: need at least one agent", o.agents)
 	}
 	if o.agentCPUs <= 0 || o.agentMem <= 0 || o.agentDisk < 0 {
 		return usagef("--agent-cpus and --agent-mem must be positive")
+	}
+	if _, _, err := parsePortRange(o.agentPorts); err != nil {
+		return usagef("--agent-ports %s: %v", o.agentPorts, err)
 	}
 	if o.speed < 0 {
 		return usagef("--speed %v: must be 0 or more", o.speed)
@@ -93,8 +122,10 @@ func (o *sandboxOptions) run(ctx context.Context, app *App) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
+	from, to, _ := parsePortRange(o.agentPorts)
 	s, err := sandbox.New(sandbox.Config{
 		Agents: o.agents, AgentCPUs: o.agentCPUs, AgentMem: o.agentMem, AgentDisk: o.agentDisk,
+		AgentPortsFrom: from, AgentPortsTo: to,
 		Speed: o.speed, StatePath: o.state, RequireAuth: o.auth,
 		Faults: sandbox.Faults{Latency: sandbox.Duration(o.latency), ErrorRate: o.errorRate, DropRate: o.dropRate,
 			FailHealth: o.failHealth, FailTasks: o.failTasks},

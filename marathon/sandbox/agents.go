@@ -45,7 +45,7 @@ type Resources struct {
 	Ports int     `json:"ports"`
 }
 
-func newAgents(n int, cpus, mem, disk float64) []*Agent {
+func newAgents(n int, cpus, mem, disk float64, portsFrom, portsTo int) []*Agent {
 	out := make([]*Agent, n)
 	for i := range out {
 		out[i] = &Agent{
@@ -55,7 +55,7 @@ func newAgents(n int, cpus, mem, disk float64) []*Agent {
 			Zone:       fmt.Sprintf("zone-%d", i%3+1),
 			Attributes: map[string]string{"rack": fmt.Sprintf("rack-%d", i%5+1)},
 			CPUs:       cpus, Mem: mem, Disk: disk,
-			PortsFrom: 31000, PortsTo: 32000,
+			PortsFrom: portsFrom, PortsTo: portsTo,
 		}
 	}
 	return out

@@ -592,3 +592,28 @@ func TestKillTasks(t *testing.T) {
 		t.Errorf("after killing with scale, instances %v running %v, want 0 and 0", app["instances"], app["tasksRunning"])
 	}
 }
+
+// TestAgentPorts: a fixed host port outside the agents' range waits in the
+// queue (Mesos's default range is 31000-32000), and is placed when the
+// agents offer it; a range that makes no sense is refused.
+func TestAgentPorts(t *testing.T) {
+	const app = `{"id":"/zk","cmd":"sleep 100","cpus":0.1,"mem":64,"requirePorts":true,"portDefinitions":[{"port":1140}]}`
+	s := start(t, sandbox.Config{Agents: 1})
+	call(t, s, "POST", "/v2/apps", app)
+	if q := call(t, s, "GET", "/v2/queue", "").obj(t)["queue"].([]any); len(q) != 1 {
+		t.Errorf("queue with agents offering 31000-32000 = %v, want /zk waiting for port 1140", q)
+	}
+	s = start(t, sandbox.Config{Agents: 1, AgentPortsFrom: 1025, AgentPortsTo: 32000})
+	call(t, s, "POST", "/v2/apps", app)
+	if q := call(t, s, "GET", "/v2/queue", "").obj(t)["queue"].([]any); len(q) != 0 {
+		t.Errorf("queue with agents offering 1025-32000 = %v, want /zk placed", q)
+	}
+	if a := s.Agents(); a[0].Total.Ports != 32000-1025+1 || a[0].Used.Ports != 1 {
+		t.Errorf("agent ports = %+v", a[0])
+	}
+	for _, r := range [][2]int{{2000, 1000}, {0, 10}, {1, 70000}} {
+		if _, err := sandbox.New(sandbox.Config{AgentPortsFrom: r[0], AgentPortsTo: r[1]}); err == nil {
+			t.Errorf("sandbox.New with agent ports %d-%d succeeded", r[0], r[1])
+		}
+	}
+}

@@ -33,6 +33,10 @@ type Config struct {
 	// AgentMem (MiB) and AgentDisk (MiB) their sizes (4, 16384, 65536).
 	Agents                         int
 	AgentCPUs, AgentMem, AgentDisk float64
+	// AgentPortsFrom and AgentPortsTo are the port range each agent offers
+	// (default 31000-32000, Mesos's default; DC/OS private agents offer
+	// 1025-32000 less the ports its own services use).
+	AgentPortsFrom, AgentPortsTo int
 	// Speed scales simulated time: 1 real time, 10 ten times faster, 0
 	// instant (tasks become running and healthy at once).
 	Speed float64
@@ -160,6 +164,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.AgentDisk == 0 {
 		cfg.AgentDisk = 65536
 	}
+	if cfg.AgentPortsFrom == 0 && cfg.AgentPortsTo == 0 {
+		cfg.AgentPortsFrom, cfg.AgentPortsTo = 31000, 32000
+	}
+	if cfg.AgentPortsFrom < 1 || cfg.AgentPortsTo > 65535 || cfg.AgentPortsFrom > cfg.AgentPortsTo {
+		return nil, fmt.Errorf("agent ports %d-%d: want a range within 1-65535", cfg.AgentPortsFrom, cfg.AgentPortsTo)
+	}
 	if cfg.MaxRunningDeployments == 0 {
 		cfg.MaxRunningDeployments = 100
 	}
@@ -172,7 +182,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg: cfg, clock: cfg.Clock, log: cfg.Logger,
 		apps: map[string]*appState{}, zombies: map[string]*appState{}, groups: map[string]*groupState{},
-		agents:   newAgents(cfg.Agents, cfg.AgentCPUs, cfg.AgentMem, cfg.AgentDisk),
+		agents:   newAgents(cfg.Agents, cfg.AgentCPUs, cfg.AgentMem, cfg.AgentDisk, cfg.AgentPortsFrom, cfg.AgentPortsTo),
 		nextPort: 10000, active: map[string]bool{}, faults: cfg.Faults,
 		rng:  mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 1)),
 		subs: map[*subscriber]bool{}, done: make(chan struct{}),
@@ -329,7 +339,7 @@ func (s *Server) Agents() []AgentStatus {
 func (s *Server) AddAgent(cpus, mem, disk float64) AgentStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := newAgents(len(s.agents)+1, cpus, mem, disk)[len(s.agents)]
+	a := newAgents(len(s.agents)+1, cpus, mem, disk, s.cfg.AgentPortsFrom, s.cfg.AgentPortsTo)[len(s.agents)]
 	a.reset()
 	s.agents = append(s.agents, a)
 	for id, app := range s.apps {
