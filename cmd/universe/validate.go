@@ -20,6 +20,8 @@ type validateOptions struct {
 	output    string
 	strict    bool
 	listRules bool
+	// changedSince is a git ref: validate only what changed since it.
+	changedSince string
 }
 
 func newValidateCmd(app *App) *cobra.Command {
@@ -36,10 +38,22 @@ and findings are reported for the PATHs given. Without a PATH, validate uses
 
 Every rule runs and every finding is reported in one run, each with its
 severity, file, line:column, JSON pointer and rule id. Exit status: 0 when
-there are no errors, 1 when there are, 2 for usage errors.`,
+there are no errors, 1 when there are, 2 for usage errors.
+
+-o github prints GitHub Actions annotations (on the changed lines of a pull
+request); -o junit prints JUnit XML, one test suite per package and one test
+case per revision, for other CI systems (redirect it to the file they read).
+Both print the summary line on stderr.
+
+--changed-since REF validates only the revisions that differ from the merge
+base of REF and HEAD (committed or not, plus untracked files git does not
+ignore), and every revision that depends on a changed package, directly or
+through others; it runs git in each tree's directory.`,
 		Example: `  universe validate packages/
   universe validate --strict packages/S/spark
   universe validate -o github repo/packages
+  universe validate -o junit packages/ > validate.xml
+  universe validate --changed-since origin/main -o github packages/
   universe validate --list-rules`,
 		Args: usageArgs(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -47,9 +61,10 @@ there are no errors, 1 when there are, 2 for usage errors.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.output, "output", "o", "text", "output format: text, json or github (workflow annotations)")
+	f.StringVarP(&o.output, "output", "o", "text", "output format: text, json, github (workflow annotations) or junit (JUnit XML)")
 	f.BoolVar(&o.strict, "strict", false, "treat warnings as errors")
 	f.BoolVar(&o.listRules, "list-rules", false, "list the rules and exit")
+	f.StringVar(&o.changedSince, "changed-since", "", "validate only the revisions changed since this git ref (and those depending on them)")
 	return cmd
 }
 
@@ -63,9 +78,9 @@ type target struct {
 
 func (o *validateOptions) run(cmd *cobra.Command, app *App, args []string) error {
 	switch o.output {
-	case "text", "json", "github":
+	case "text", "json", "github", "junit":
 	default:
-		return usagef("unknown output format %q: use text, json or github", o.output)
+		return usagef("unknown output format %q: use text, json, github or junit", o.output)
 	}
 	if o.listRules {
 		return writeRules(app, o.output)
@@ -78,11 +93,21 @@ func (o *validateOptions) run(cmd *cobra.Command, app *App, args []string) error
 		return err
 	}
 	total := &lint.Report{}
+	var checked []lint.Checked
 	for _, t := range targets {
 		tree, err := repo.Load(cmd.Context(), repo.DirFS(t.root))
 		if err != nil {
 			return fmt.Errorf("loading %s: %w", t.root, err)
 		}
+		if o.changedSince != "" {
+			if t.dirs, err = o.selectChanged(cmd.Context(), tree, t); err != nil {
+				return err
+			}
+			if len(t.dirs) == 0 {
+				continue
+			}
+		}
+		checked = append(checked, checkedRevisions(tree, t.root, t.dirs)...)
 		rep, err := lint.Run(cmd.Context(), tree)
 		if err != nil {
 			return err
@@ -103,6 +128,11 @@ func (o *validateOptions) run(cmd *cobra.Command, app *App, args []string) error
 		err = lint.WriteJSON(app.Stdout, total)
 	case "github":
 		err = lint.WriteGitHub(app.Stdout, total)
+		if err == nil {
+			_, err = fmt.Fprintln(app.Stderr, total.Summary())
+		}
+	case "junit":
+		err = lint.WriteJUnit(app.Stdout, total, checked)
 		if err == nil {
 			_, err = fmt.Fprintln(app.Stderr, total.Summary())
 		}
