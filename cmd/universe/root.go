@@ -54,6 +54,8 @@ validates package manifests.`,
 	root.AddCommand(newUninstallCmd(app))
 	root.AddCommand(newUpgradeCmd(app))
 	root.AddCommand(newSandboxCmd(app))
+	root.AddCommand(newScaffoldCmd(app))
+	root.AddCommand(newPublishCmd(app))
 	return root
 }
 
