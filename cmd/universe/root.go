@@ -55,6 +55,7 @@ validates package manifests.`,
 	root.AddCommand(newUpgradeCmd(app))
 	root.AddCommand(newSandboxCmd(app))
 	root.AddCommand(newScaffoldCmd(app))
+	root.AddCommand(newScaffoldCmd(app))
 	root.AddCommand(newPublishCmd(app))
 	return root
 }
