@@ -55,7 +55,6 @@ validates package manifests.`,
 	root.AddCommand(newUpgradeCmd(app))
 	root.AddCommand(newSandboxCmd(app))
 	root.AddCommand(newScaffoldCmd(app))
-	root.AddCommand(newScaffoldCmd(app))
 	root.AddCommand(newPublishCmd(app))
 	return root
 }
