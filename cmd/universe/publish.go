@@ -109,3 +109,22 @@ func (o *publishOptions) run(ctx context.Context, app *App, src string) error {
 	fmt.Fprintf(app.Stdout, "built %s: %d packages, %d revisions, digest %s\n", b.Dir, b.Packages, b.Revisions, b.Digest)
 	return nil
 }
+
+// checkAgainst adds to rep the findings of released revisions of tree
+// that changed or vanished since the index given with --against.
+func (o *validateOptions) checkAgainst(ctx context.Context, tree *repo.Tree, rep *lint.Report) error {
+	if o.against == "" {
+		return nil
+	}
+	ix, err := publish.ReadIndex(o.against)
+	if err != nil {
+		return err
+	}
+	fs, err := publish.Released(ctx, tree, ix)
+	if err != nil {
+		return err
+	}
+	rep.Findings = append(rep.Findings, fs...)
+	repo.SortFindings(rep.Findings)
+	return nil
+}

@@ -197,3 +197,35 @@ func TestPublishRefusals(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateAgainst(t *testing.T) {
+	tree := pubTree(t)
+	out := filepath.Join(t.TempDir(), "out")
+	if _, stderr, code := runCmd(t, "repo build --packages "+tree+" --out "+out); code != 0 {
+		t.Fatalf("repo build = %d\n%s", code, stderr)
+	}
+	if stdout, _, code := runCmd(t, "validate --against "+out+" "+tree); code != 0 {
+		t.Fatalf("validate --against an unchanged tree = %d\n%s", code, stdout)
+	}
+	// A new revision is fine.
+	writeFiles(t, filepath.Join(tree, "A", "alpha", "200"), pubRevision("alpha", "1.2.0", `"upgradesFrom": ["1.1.0"],`))
+	if stdout, _, code := runCmd(t, "validate --against "+filepath.Join(out, "index.json")+" "+tree); code != 0 {
+		t.Fatalf("validate --against with a new revision = %d\n%s", code, stdout)
+	}
+	// A modified released revision is caught, then a removed one.
+	p := filepath.Join(tree, "A", "alpha", "100", "marathon.json.mustache")
+	b, _ := os.ReadFile(p)
+	os.WriteFile(p, []byte(strings.Replace(string(b), "sleep 1000", "sleep 1001", 1)), 0o644)
+	stdout, _, code := runCmd(t, "validate --against "+out+" "+tree)
+	if code != 1 || !strings.Contains(stdout, "release/changed") || !strings.Contains(stdout, "alpha 1.1.0 (release 100) changed since it was released") {
+		t.Errorf("validate --against after a change = %d\n%s", code, stdout)
+	}
+	os.RemoveAll(filepath.Join(tree, "A", "alpha", "0"))
+	stdout, _, code = runCmd(t, "validate --against "+out+" "+tree)
+	if code != 1 || !strings.Contains(stdout, "release/removed") || !strings.Contains(stdout, "alpha 1.0.0 (release 0) was released and is no longer in the tree") {
+		t.Errorf("validate --against after a removal = %d\n%s", code, stdout)
+	}
+	if _, stderr, code := runCmd(t, "validate --against "+filepath.Join(out, "universe.json")+" "+tree); code == 0 || !strings.Contains(stderr, "not a native index") {
+		t.Errorf("validate --against universe.json = %d\n%s", code, stderr)
+	}
+}

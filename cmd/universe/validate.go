@@ -22,6 +22,9 @@ type validateOptions struct {
 	listRules bool
 	// changedSince is a git ref: validate only what changed since it.
 	changedSince string
+	// against is a built index (or its directory): released revisions must
+	// be unchanged and present.
+	against string
 }
 
 func newValidateCmd(app *App) *cobra.Command {
@@ -48,12 +51,18 @@ Both print the summary line on stderr.
 --changed-since REF validates only the revisions that differ from the merge
 base of REF and HEAD (committed or not, plus untracked files git does not
 ignore), and every revision that depends on a changed package, directly or
-through others; it runs git in each tree's directory.`,
+through others; it runs git in each tree's directory.
+
+--against INDEX fails (release/changed, release/removed) when a revision
+released in INDEX (a native index.json, or a directory 'repo build' wrote)
+has changed, by the sha256 of its index entry, or is gone from the tree:
+released revisions are immutable; withdraw one with 'universe yank'.`,
 		Example: `  universe validate packages/
   universe validate --strict packages/S/spark
   universe validate -o github repo/packages
   universe validate -o junit packages/ > validate.xml
   universe validate --changed-since origin/main -o github packages/
+  universe validate --against build/ packages/
   universe validate --list-rules`,
 		Args: usageArgs(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -65,6 +74,7 @@ through others; it runs git in each tree's directory.`,
 	f.BoolVar(&o.strict, "strict", false, "treat warnings as errors")
 	f.BoolVar(&o.listRules, "list-rules", false, "list the rules and exit")
 	f.StringVar(&o.changedSince, "changed-since", "", "validate only the revisions changed since this git ref (and those depending on them)")
+	f.StringVar(&o.against, "against", "", "native index (index.json or a 'repo build' directory) of released revisions: fail when one changed or vanished")
 	return cmd
 }
 
@@ -110,6 +120,9 @@ func (o *validateOptions) run(cmd *cobra.Command, app *App, args []string) error
 		checked = append(checked, checkedRevisions(tree, t.root, t.dirs)...)
 		rep, err := lint.Run(cmd.Context(), tree)
 		if err != nil {
+			return err
+		}
+		if err := o.checkAgainst(cmd.Context(), tree, rep); err != nil {
 			return err
 		}
 		rep.Select(tree, t.dirs)
