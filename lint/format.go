@@ -235,7 +235,17 @@ func WriteJUnit(w io.Writer, r *Report, checked []Checked) error {
 // xmlEscape escapes s for XML text and attribute values; newlines are kept
 // in text so that failure bodies read as lines.
 func xmlEscape(s string) string {
-	return xmlEscaper.Replace(s)
+	return xmlEscaper.Replace(strings.Map(xmlChar, strings.ToValidUTF8(s, "\uFFFD")))
+}
+
+// xmlChar replaces the characters XML 1.0 cannot hold at all, escaped or
+// not (control characters other than tab, newline and carriage return), so
+// that a finding quoting a stray byte still yields a readable report.
+func xmlChar(r rune) rune {
+	if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF {
+		return '\uFFFD'
+	}
+	return r
 }
 
 var xmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;", "\r", "&#xD;", "\t", "&#x9;")
