@@ -115,10 +115,7 @@ func changedSelection(tree *repo.Tree, files []string) []string {
 			}
 			for _, d := range rev.Dependencies {
 				if touched[d.Name] {
-					selected[rev.Dir], grew = true, true
-					if !touched[rev.Package] {
-						touched[rev.Package] = true
-					}
+					selected[rev.Dir], touched[rev.Package], grew = true, true, true
 					break
 				}
 			}

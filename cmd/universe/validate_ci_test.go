@@ -168,3 +168,59 @@ func TestValidateChangedSince(t *testing.T) {
 		t.Errorf("bad ref: exit code %d, stderr %q", code, errOut)
 	}
 }
+
+func TestValidateChangedSinceSubdirectory(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	repoDir := t.TempDir()
+	tree := filepath.Join(repoDir, "packages")
+	if err := os.CopyFS(tree, os.DirFS("../../packages")); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(repoDir, "README.md"), "packages\n")
+	git(t, repoDir, "init", "-q", "-b", "main")
+	git(t, repoDir, "add", ".")
+	git(t, repoDir, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "packages")
+	git(t, repoDir, "checkout", "-q", "-b", "branch")
+
+	// A change outside the tree touches no package.
+	writeFile(t, filepath.Join(repoDir, "README.md"), "changed\n")
+	out, errOut, code := runCmd(t, "validate --strict --changed-since main -o junit "+tree)
+	if code != 0 {
+		t.Fatalf("exit code %d\n%s%s", code, out, errOut)
+	}
+	if got := casesOf(t, out, tree); len(got) != 0 {
+		t.Errorf("README changed: validated %v, want nothing", got)
+	}
+
+	// A change to zookeeper's newest revision re-checks the packages that
+	// depend on zookeeper (hdfs), and those depending on them (spark).
+	p := filepath.Join(tree, "Z/zookeeper/300/resource.json")
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, p, string(data)+"\n")
+	out, errOut, code = runCmd(t, "validate --strict --changed-since main -o junit "+tree)
+	if code != 0 {
+		t.Fatalf("exit code %d\n%s%s", code, out, errOut)
+	}
+	got := map[string]bool{}
+	for _, c := range casesOf(t, out, tree) {
+		got[strings.Split(c, "/")[1]] = true
+	}
+	for _, pkg := range []string{"zookeeper", "hdfs", "spark"} {
+		if !got[pkg] {
+			t.Errorf("zookeeper changed: %s not validated; validated %v", pkg, casesOf(t, out, tree))
+		}
+	}
+	for _, c := range casesOf(t, out, tree) {
+		if strings.HasPrefix(c, "Z/zookeeper/") && c != "Z/zookeeper/300" {
+			t.Errorf("zookeeper changed in 300 only: %s validated too", c)
+		}
+	}
+	if got["cassandra"] || got["etcd"] {
+		t.Errorf("zookeeper changed: unrelated packages validated: %v", casesOf(t, out, tree))
+	}
+}
