@@ -20,7 +20,9 @@ const cliDocsDir = "../../docs/cli"
 // TestCLIDocs fails when docs/cli/ does not match the command definitions.
 // Regenerate with
 //
-//	go test ./cmd/universe -run TestCLIDocs -update
+//	go generate ./cmd/universe
+//
+// which runs this test with -update.
 func TestCLIDocs(t *testing.T) {
 	want := cliDocs(newRootCmd(&App{Stdout: new(bytes.Buffer), Stderr: new(bytes.Buffer)}))
 	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
@@ -36,7 +38,7 @@ func TestCLIDocs(t *testing.T) {
 		have = append(have, e.Name())
 	}
 	if diff := cmp.Diff(sortedKeys(want), have); diff != "" {
-		t.Errorf("files in docs/cli/ (-want +got), run go test ./cmd/universe -run TestCLIDocs -update:\n%s", diff)
+		t.Errorf("files in docs/cli/ (-want +got), run go generate ./cmd/universe:\n%s", diff)
 	}
 	for name, doc := range want {
 		got, err := os.ReadFile(filepath.Join(cliDocsDir, name))
@@ -44,7 +46,7 @@ func TestCLIDocs(t *testing.T) {
 			continue // reported above
 		}
 		if diff := cmp.Diff(string(doc), string(got)); diff != "" {
-			t.Errorf("docs/cli/%s is stale (-want +got), run go test ./cmd/universe -run TestCLIDocs -update:\n%s", name, diff)
+			t.Errorf("docs/cli/%s is stale (-want +got), run go generate ./cmd/universe:\n%s", name, diff)
 		}
 	}
 }
@@ -80,7 +82,7 @@ func sortedKeys(m map[string][]byte) []string {
 func cliDocs(root *cobra.Command) map[string][]byte {
 	docs := map[string][]byte{}
 	var index bytes.Buffer
-	index.WriteString("# Command reference\n\nGenerated from the command definitions by `go test ./cmd/universe -run TestCLIDocs -update`; do not edit.\n\n")
+	index.WriteString("# Command reference\n\nGenerated from the command definitions by `go generate ./cmd/universe`; do not edit.\n\n")
 	var walk func(c *cobra.Command, depth int)
 	walk = func(c *cobra.Command, depth int) {
 		if c.Hidden {
