@@ -2,6 +2,7 @@ package repo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -210,6 +211,11 @@ func loadRevision(fsys fs.FS, rev *Revision) []Finding {
 	}
 	for _, e := range entries {
 		p := rev.Dir + "/" + e.Name()
+		if e.Name() == YankedFile && !e.IsDir() {
+			rev.Yanked = true
+			rev.YankReason = yankReason(fsys, p)
+			continue
+		}
 		if hidden(e.Name()) {
 			continue
 		}
@@ -252,6 +258,22 @@ func loadRevision(fsys fs.FS, rev *Revision) []Finding {
 	}
 	readMeta(rev)
 	return out
+}
+
+// yankReason reads the reason from a YankedFile: the "reason" member of
+// its JSON object, or its text when it is not one.
+func yankReason(fsys fs.FS, name string) string {
+	data, err := readFile(fsys, name)
+	if err != nil {
+		return ""
+	}
+	var m struct {
+		Reason string `json:"reason"`
+	}
+	if json.Unmarshal(data, &m) == nil {
+		return m.Reason
+	}
+	return strings.TrimSpace(string(data))
 }
 
 // readFile reads a manifest, refusing files over MaxFileSize.

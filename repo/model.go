@@ -13,6 +13,11 @@ const (
 	TemplateFile = "marathon.json.mustache"
 	ResourceFile = "resource.json"
 	CommandFile  = "command.json"
+	// YankedFile marks a revision withdrawn ('universe yank'). It is a
+	// hidden file, so Universe's own tools, which ignore hidden entries,
+	// keep serving the revision unchanged; it holds a JSON object
+	// {"reason": "...", "date": "<RFC 3339>"}.
+	YankedFile = ".yanked"
 )
 
 // File is one file of a revision as loaded: its bytes and, for JSON files
@@ -110,6 +115,13 @@ type Revision struct {
 	DowngradesTo          []string
 	MinDcosReleaseVersion string
 	Dependencies          []Dependency
+
+	// Yanked is set when the revision directory holds a YankedFile: the
+	// revision is withdrawn, hidden from resolution without an exact
+	// version but still listed and installable by its exact version.
+	Yanked bool
+	// YankReason is the reason the YankedFile gives, if any.
+	YankReason string
 }
 
 // Meta returns the decoded package.json object (nil when it did not parse).

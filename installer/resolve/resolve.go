@@ -244,8 +244,14 @@ func (s *solver) candidates(name string) ([]assignment, error) {
 		return nil, fmt.Errorf("looking up %s: %w", name, err)
 	}
 	out := make([]assignment, 0, len(cs))
+	exact := name == s.req.Name && s.req.Version != ""
 	for _, c := range cs {
-		if name == s.req.Name && s.req.Version != "" && c.Revision.Version.String() != s.req.Version {
+		if exact && c.Revision.Version.String() != s.req.Version {
+			continue
+		}
+		// A yanked revision is chosen only when its exact version is asked
+		// for: never as a default, never for a dependency.
+		if c.Revision.Yanked && !exact {
 			continue
 		}
 		out = append(out, assignment{cand: c, version: c.Revision.Version, deps: c.Revision.Dependencies, idx: len(out)})

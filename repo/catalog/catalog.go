@@ -33,6 +33,8 @@ type Source interface {
 type Release struct {
 	Release int
 	Version string
+	// Yanked marks a withdrawn revision.
+	Yanked bool
 }
 
 // Summary is one revision as listings show it.
@@ -44,6 +46,8 @@ type Summary struct {
 	Tags        []string
 	Selected    bool
 	Framework   bool
+	// Yanked marks a withdrawn revision.
+	Yanked bool
 }
 
 // Catalog is an ordered list of repositories, highest priority first.
@@ -89,6 +93,9 @@ type VersionNotFoundError struct {
 
 // Error lists the versions that exist.
 func (e *VersionNotFoundError) Error() string {
+	if e.Version == "" {
+		return fmt.Sprintf("every version of package [%s] is yanked; install one by its exact version: %s", e.Name, strings.Join(e.Available, ", "))
+	}
 	return fmt.Sprintf("version [%s] of package [%s] not found; available: %s", e.Version, e.Name, strings.Join(e.Available, ", "))
 }
 
@@ -99,7 +106,8 @@ func (e *VersionNotFoundError) Unwrap() error { return ErrVersionNotFound }
 // repository it comes from, as Cosmos resolves: without a version, the
 // highest releaseVersion in the highest-priority repository that has the
 // name; with one, the first revision whose version string equals it
-// exactly, by repository priority then releaseVersion descending. A
+// exactly, by repository priority then releaseVersion descending. Yanked
+// revisions are skipped without a version and found by their exact one. A
 // repository that fails is skipped and recorded in Warnings. Errors are a
 // *NotFoundError or a *VersionNotFoundError.
 func (c *Catalog) Resolve(ctx context.Context, name, version string) (*repo.Revision, string, error) {
@@ -116,12 +124,16 @@ func (c *Catalog) Resolve(ctx context.Context, name, version string) (*repo.Revi
 		}
 		found = true
 		for i := len(rs) - 1; i >= 0; i-- {
-			if version == "" || rs[i].Version == version {
+			if (version == "" && !rs[i].Yanked) || rs[i].Version == version {
 				rev, err := s.Revision(ctx, name, rs[i].Release)
 				if err != nil {
 					return nil, "", err
 				}
-				return rev, s.Name(), nil
+				// A source that does not list yanked revisions as such
+				// still loads them with the flag.
+				if version != "" || !rev.Yanked {
+					return rev, s.Name(), nil
+				}
 			}
 			if v := rs[i].Version; !slices.Contains(available, v) {
 				available = append(available, v)
@@ -155,7 +167,7 @@ func (c *Catalog) Versions(ctx context.Context, name string) ([]Located, error) 
 			continue
 		}
 		for i := len(rs) - 1; i >= 0; i-- {
-			out = append(out, Located{Version: rs[i].Version, Release: rs[i].Release, Repository: s.Name()})
+			out = append(out, Located{Version: rs[i].Version, Release: rs[i].Release, Repository: s.Name(), Yanked: rs[i].Yanked})
 		}
 	}
 	if len(out) == 0 {
@@ -170,6 +182,9 @@ type Located struct {
 	Version    string `json:"version"`
 	Release    int    `json:"releaseVersion"`
 	Repository string `json:"repository"`
+	// Yanked marks a withdrawn revision: listed, installable by exact
+	// version, never chosen without one.
+	Yanked bool `json:"yanked,omitempty"`
 }
 
 // Result is one package found by Search.
@@ -211,7 +226,7 @@ func (c *Catalog) Search(ctx context.Context, query string) []Result {
 		var names []string
 		vers := map[string][]VersionEntry{}
 		for _, e := range sums {
-			if cur, ok := newest[e.Name]; !ok || e.Release > cur.Release {
+			if cur, ok := newest[e.Name]; !ok || (cur.Yanked && !e.Yanked) || (cur.Yanked == e.Yanked && e.Release > cur.Release) {
 				if !ok {
 					names = append(names, e.Name)
 				}
@@ -318,7 +333,7 @@ func (t *Tree) Releases(ctx context.Context, name string) ([]Release, error) {
 	}
 	rs := make([]Release, len(p.Revisions))
 	for i, r := range p.Revisions {
-		rs[i] = Release{Release: r.Release, Version: r.Version.String()}
+		rs[i] = Release{Release: r.Release, Version: r.Version.String(), Yanked: r.Yanked}
 	}
 	return rs, nil
 }
@@ -338,7 +353,7 @@ func (t *Tree) Summaries(ctx context.Context) ([]Summary, error) {
 	var out []Summary
 	for _, r := range t.tree.Revisions() {
 		m := r.Meta()
-		s := Summary{Name: r.Name, Version: r.Version.String(), Release: r.Release}
+		s := Summary{Name: r.Name, Version: r.Version.String(), Release: r.Release, Yanked: r.Yanked}
 		if s.Name == "" {
 			s.Name = r.Package
 		}

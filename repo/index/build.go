@@ -104,6 +104,8 @@ type revOut struct {
 	// nil when it equals v5.
 	native []byte
 	sum    string
+	// yanked is carried by the native entry outside its digest.
+	yanked bool
 }
 
 func (r *revOut) nativeBytes() []byte {
@@ -194,6 +196,9 @@ func BuildFS(ctx context.Context, fsys fs.FS, out string, opts Options) (*Result
 				return nil, err
 			}
 			*f.dst = &repo.File{Path: p, Data: data}
+		}
+		if _, err := fs.Stat(fsys, r.dir+"/"+repo.YankedFile); err == nil {
+			rev.Yanked = true
 		}
 		return rev, nil
 	}
@@ -397,10 +402,15 @@ func plan(outs []*revOut, now time.Time, res *Result) []outFile {
 	return files
 }
 
-// withSum returns the native entry with its "sha256" member appended, as
-// two slices so that the entry's bytes are not copied.
+// withSum returns the native entry with its "sha256" member appended
+// (after "yanked": true for a yanked revision, which is status, not
+// content, and so outside the digest), as two slices so that the entry's
+// bytes are not copied.
 func withSum(o *revOut) [][]byte {
 	n := o.nativeBytes()
+	if o.yanked {
+		return [][]byte{n[:len(n)-1], []byte(`, "yanked": true, "sha256": "` + o.sum + `"}`)}
+	}
 	return [][]byte{n[:len(n)-1], []byte(`, "sha256": "` + o.sum + `"}`)}
 }
 
@@ -577,6 +587,7 @@ func entryOf(rev *repo.Revision, scratch *[]byte) (*revOut, error) {
 		o.name = rev.Package
 	}
 	o.rel = rev.Release
+	o.yanked = rev.Yanked
 	// Encode into the worker's scratch buffer and keep an exact copy.
 	enc := func(v any) []byte {
 		*scratch = Append((*scratch)[:0], v)

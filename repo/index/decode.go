@@ -40,6 +40,9 @@ type Entry struct {
 	// SHA256 is the digest of the entry's canonical content (native
 	// indexes only).
 	SHA256 string
+	// Yanked marks a withdrawn revision (native indexes only): resolution
+	// skips it unless its exact version is asked for.
+	Yanked bool
 	// Raw is the entry's JSON text as it appears in the index.
 	Raw []byte
 }
@@ -291,7 +294,7 @@ func (s *skimmer) entry() (Entry, error) {
 			return e, s.error("invalid value")
 		}
 		switch k {
-		case "name", "version", "releaseVersion", "packagingVersion", "description", "tags", "selected", "framework", "sha256":
+		case "name", "version", "releaseVersion", "packagingVersion", "description", "tags", "selected", "framework", "sha256", "yanked":
 			v, err := Parse(s.b[start:s.i])
 			if err != nil {
 				return e, fmt.Errorf("entry member %q: %w", k, err)
@@ -321,6 +324,8 @@ func (s *skimmer) entry() (Entry, error) {
 				e.Framework, _ = v.(bool)
 			case "sha256":
 				e.SHA256, _ = v.(string)
+			case "yanked":
+				e.Yanked, _ = v.(bool)
 			}
 		}
 		s.space()
@@ -335,7 +340,7 @@ func (s *skimmer) entry() (Entry, error) {
 }
 
 // Sum returns the sha256 of an entry's canonical content: the entry
-// without its "sha256" member, formatted as Build writes it.
+// without its "sha256" and "yanked" members, formatted as Build writes it.
 func Sum(raw []byte) (string, error) {
 	v, err := Parse(raw)
 	if err != nil {
@@ -346,6 +351,7 @@ func Sum(raw []byte) (string, error) {
 		return "", fmt.Errorf("%w: entry is not an object", ErrSyntax)
 	}
 	o.Delete("sha256")
+	o.Delete("yanked")
 	s := sha256.Sum256(Append(nil, o))
 	return hex.EncodeToString(s[:]), nil
 }
@@ -399,10 +405,13 @@ func Package(ctx context.Context, name string, entries []Entry) (*repo.Package, 
 		}
 		dir := letter + "/" + name + "/" + strconv.Itoa(e.Release) + "/"
 		meta := o.Clone()
-		for _, k := range []string{"releaseVersion", "resource", "marathon", "config", "command", "sha256"} {
+		for _, k := range []string{"releaseVersion", "resource", "marathon", "config", "command", "sha256", "yanked"} {
 			meta.Delete(k)
 		}
 		fsys[dir+repo.PackageFile] = &fstest.MapFile{Data: Append(nil, meta)}
+		if e.Yanked {
+			fsys[dir+repo.YankedFile] = &fstest.MapFile{Data: []byte("{}")}
+		}
 		for k, file := range map[string]string{"resource": repo.ResourceFile, "config": repo.ConfigFile, "command": repo.CommandFile} {
 			if v, ok := o.Get(k); ok {
 				fsys[dir+file] = &fstest.MapFile{Data: Append(nil, v)}

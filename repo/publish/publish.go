@@ -360,14 +360,15 @@ func readSource(src fs.FS) (map[string][]byte, error) {
 	return files, nil
 }
 
-// overlayFS copies tree into memory with the files added under dir.
+// overlayFS copies tree into memory with the files added under dir. Hidden
+// entries are left out, except yank markers.
 func overlayFS(tree fs.FS, dir string, files map[string][]byte) (fstest.MapFS, error) {
 	m := fstest.MapFS{}
 	err := fs.WalkDir(tree, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if p != "." && strings.HasPrefix(d.Name(), ".") {
+		if p != "." && strings.HasPrefix(d.Name(), ".") && d.Name() != repo.YankedFile {
 			if d.IsDir() {
 				return fs.SkipDir
 			}

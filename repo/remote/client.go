@@ -452,7 +452,7 @@ func (r *Repository) Releases(ctx context.Context, name string) ([]catalog.Relea
 	}
 	rs := make([]catalog.Release, len(ix.Entries))
 	for i, e := range ix.Entries {
-		rs[i] = catalog.Release{Release: e.Release, Version: e.Version}
+		rs[i] = catalog.Release{Release: e.Release, Version: e.Version, Yanked: e.Yanked}
 	}
 	slices.SortFunc(rs, func(a, b catalog.Release) int { return a.Release - b.Release })
 	return rs, nil
