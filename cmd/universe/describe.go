@@ -99,6 +99,9 @@ func (o *describeOptions) writeVersions(w io.Writer, vs []catalog.Located) error
 	}
 	tw, flush := tableWriter(w, "VERSION", "RELEASE", "REPOSITORY")
 	for _, v := range vs {
+		if v.Yanked {
+			v.Version += " (yanked)"
+		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\n", v.Version, v.Release, v.Repository)
 	}
 	return flush()

@@ -56,6 +56,7 @@ validates package manifests.`,
 	root.AddCommand(newSandboxCmd(app))
 	root.AddCommand(newScaffoldCmd(app))
 	root.AddCommand(newPublishCmd(app))
+	root.AddCommand(newYankCmd(app))
 	return root
 }
 
