@@ -93,7 +93,11 @@ func (r *Result) Err() error {
 	case 1:
 		return fmt.Errorf("cannot publish %s %s: %s", r.Package, r.Version, errs[0].Message)
 	}
-	return fmt.Errorf("cannot publish %s %s: %s (and %d more errors)", r.Package, r.Version, errs[0].Message, len(errs)-1)
+	more := "errors"
+	if len(errs) == 2 {
+		more = "error"
+	}
+	return fmt.Errorf("cannot publish %s %s: %s (and %d more %s)", r.Package, r.Version, errs[0].Message, len(errs)-1, more)
 }
 
 // NextRelease returns the release number of a new newest version: the next
