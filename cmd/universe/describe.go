@@ -86,9 +86,7 @@ Marathon JSON it installs with the options given, as 'universe render' does.`,
 	f.BoolVar(&o.versions, "package-versions", false, "list the versions of the package")
 	f.BoolVar(&o.options, "config", false, "show the package's configuration options")
 	f.BoolVar(&o.render, "render", false, "print the Marathon JSON the package installs (with --options, --set, --set-file, --app-id)")
-	f.StringVar(&o.ro.options, "options", "", "with --render: a JSON file of options")
-	f.StringArrayVar(&o.ro.sets, "set", nil, "with --render: set an option, key.path=value (repeatable)")
-	f.StringArrayVar(&o.ro.setFiles, "set-file", nil, "with --render: set an option to a file's content, key.path=FILE (repeatable)")
+	o.ro.opts.add(f, "with --render: ")
 	f.StringVar(&o.ro.appID, "app-id", "", "with --render: the Marathon app (or group) id to use instead of the template's")
 	return cmd
 }

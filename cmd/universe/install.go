@@ -21,9 +21,7 @@ import (
 type installOptions struct {
 	cluster   clusterFlags
 	version   string
-	options   string
-	sets      []string
-	setFiles  []string
+	opts      optionFlags
 	appID     string
 	yes       bool
 	dryRun    bool
@@ -77,9 +75,7 @@ sandbox, run in-process, with its state under $XDG_STATE_HOME/universe/sandbox/.
 	f := cmd.Flags()
 	o.cluster.add(f)
 	f.StringVar(&o.version, "package-version", "", "the exact version to install (default: resolved)")
-	f.StringVar(&o.options, "options", "", "a JSON file of options")
-	f.StringArrayVar(&o.sets, "set", nil, "set an option: key.path=value (repeatable)")
-	f.StringArrayVar(&o.setFiles, "set-file", nil, "set an option to a file's content: key.path=FILE (repeatable)")
+	o.opts.add(f, "")
 	f.StringVar(&o.appID, "app-id", "", "the Marathon app (or group) id to use instead of the template's")
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the plan and the rendered Marathon JSON, and stop")
@@ -102,7 +98,7 @@ func (o *installOptions) run(ctx context.Context, app *App, name string) error {
 	if name == "" && !o.resume {
 		return usagef("install needs a package NAME (or --resume)")
 	}
-	userOptions, err := (&renderOptions{options: o.options, sets: o.sets, setFiles: o.setFiles}).userOptions()
+	userOptions, err := o.opts.values()
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/universe-pm/universe/installer/render"
 	"github.com/universe-pm/universe/repo"
@@ -23,9 +24,7 @@ const builtinSource = "builtin:packages"
 
 type renderOptions struct {
 	version  string
-	options  string
-	sets     []string
-	setFiles []string
+	opts     optionFlags
 	appID    string
 	packages string
 	output   string
@@ -66,9 +65,7 @@ sets an option to a file's content. Both apply after --options FILE.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.version, "package-version", "", "the exact version to render (default: the highest release)")
-	f.StringVar(&o.options, "options", "", "a JSON file of options")
-	f.StringArrayVar(&o.sets, "set", nil, "set an option: key.path=value (repeatable; JSON when it parses, else a string)")
-	f.StringArrayVar(&o.setFiles, "set-file", nil, "set an option to a file's content: key.path=FILE (repeatable)")
+	o.opts.add(f, "")
 	f.StringVar(&o.appID, "app-id", "", "the Marathon app (or group) id to use instead of the template's")
 	f.StringVar(&o.packages, "packages", "", "a package tree in the Universe layout (default: the built-in packages)")
 	f.StringVarP(&o.output, "output", "o", "pretty", "output format: pretty (indented JSON) or json (compact)")
@@ -80,7 +77,7 @@ func (o *renderOptions) run(cmd *cobra.Command, app *App, name string) error {
 	if o.output != "pretty" && o.output != "json" {
 		return usagef("unknown output format %q: use pretty or json", o.output)
 	}
-	userOptions, err := o.userOptions()
+	userOptions, err := o.opts.values()
 	if err != nil {
 		return err
 	}
@@ -202,17 +199,34 @@ func catalogDependencyDefaults(ctx context.Context, cat *catalog.Catalog, rev *r
 	return out, nil
 }
 
-// userOptions reads --options, then applies --set and --set-file in turn.
-func (o *renderOptions) userOptions() (map[string]any, error) {
+// optionFlags are --options, --set and --set-file, which render, describe
+// --render, install and upgrade share.
+type optionFlags struct {
+	file     string
+	sets     []string
+	setFiles []string
+}
+
+// add declares the flags; prefix starts each help text (for describe's
+// "with --render: ").
+func (o *optionFlags) add(f *pflag.FlagSet, prefix string) {
+	f.StringVar(&o.file, "options", "", prefix+"a JSON file of options")
+	f.StringArrayVar(&o.sets, "set", nil, prefix+"set an option: key.path=value (repeatable; JSON when it parses, else a string)")
+	f.StringArrayVar(&o.setFiles, "set-file", nil, prefix+"set an option to a file's content: key.path=FILE (repeatable)")
+}
+
+// values reads --options, then applies --set and --set-file in turn; nil
+// when no option was given.
+func (o *optionFlags) values() (map[string]any, error) {
 	opts := map[string]any{}
-	if o.options != "" {
-		data, err := os.ReadFile(o.options)
+	if o.file != "" {
+		data, err := os.ReadFile(o.file)
 		if err != nil {
 			return nil, usagef("--options: %v", err)
 		}
 		opts, err = render.DecodeOptions(data)
 		if err != nil {
-			return nil, usagef("--options %s: %v", o.options, err)
+			return nil, usagef("--options %s: %v", o.file, err)
 		}
 	}
 	for _, s := range o.sets {

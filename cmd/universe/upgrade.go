@@ -17,9 +17,7 @@ import (
 type upgradeOptions struct {
 	cluster   clusterFlags
 	version   string
-	options   string
-	sets      []string
-	setFiles  []string
+	opts      optionFlags
 	appID     string
 	yes       bool
 	dryRun    bool
@@ -56,9 +54,7 @@ failure rolls them back to their previous versions.`,
 	f := cmd.Flags()
 	o.cluster.add(f)
 	f.StringVar(&o.version, "package-version", "", "the version to move to (exact)")
-	f.StringVar(&o.options, "options", "", "a JSON file of options, merged over the installed ones")
-	f.StringArrayVar(&o.sets, "set", nil, "set an option: key.path=value (repeatable)")
-	f.StringArrayVar(&o.setFiles, "set-file", nil, "set an option to a file's content: key.path=FILE (repeatable)")
+	o.opts.add(f, "")
 	f.StringVar(&o.appID, "app-id", "", "the instance to upgrade")
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the diff and stop")
@@ -69,7 +65,7 @@ failure rolls them back to their previous versions.`,
 }
 
 func (o *upgradeOptions) run(ctx context.Context, app *App, name string) error {
-	userOptions, err := (&renderOptions{options: o.options, sets: o.sets, setFiles: o.setFiles}).userOptions()
+	userOptions, err := o.opts.values()
 	if err != nil {
 		return err
 	}
