@@ -12,6 +12,7 @@ import (
 	"github.com/universe-pm/universe/installer"
 	"github.com/universe-pm/universe/installer/journal"
 	"github.com/universe-pm/universe/installer/resolve"
+	"github.com/universe-pm/universe/internal/listen"
 	"github.com/universe-pm/universe/marathon"
 	"github.com/universe-pm/universe/marathon/sandbox"
 	"github.com/universe-pm/universe/repo/catalog"
@@ -81,10 +82,12 @@ func (c *clusterFlags) connect(ctx context.Context, app *App) (*cluster, error) 
 	if err != nil {
 		return nil, fmt.Errorf("starting the local sandbox: %w", err)
 	}
-	if err := sb.Start(context.WithoutCancel(ctx), "127.0.0.1:0"); err != nil {
+	ln, err := listen.Listen(ctx, "127.0.0.1:0", false)
+	if err != nil {
 		sb.Close()
 		return nil, fmt.Errorf("starting the local sandbox: %w", err)
 	}
+	sb.Serve(context.WithoutCancel(ctx), ln)
 	fmt.Fprintf(app.Stderr, "universe: no --marathon or --dcos-url: using the local sandbox (state in %s)\n", statePath)
 	cfg.MarathonURL = sb.URL()
 	mc, err := marathon.New(cfg)

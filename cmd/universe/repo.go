@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/universe-pm/universe/internal/listen"
 	"github.com/universe-pm/universe/lint"
 	"github.com/universe-pm/universe/packages"
 	"github.com/universe-pm/universe/repo"
@@ -130,8 +130,9 @@ func (o *repoBuildOptions) check(ctx context.Context, app *App) error {
 }
 
 type repoServeOptions struct {
-	dir  string
-	addr string
+	dir    string
+	addr   string
+	public bool
 }
 
 func newRepoServeCmd(app *App) *cobra.Command {
@@ -146,7 +147,10 @@ version the Accept header allows (v6 is the native index; 406 when none),
 GET /package/<name> the package's split file, GET /health. Responses carry
 ETag (If-None-Match gives 304) and Cache-Control, and are gzipped on
 request. Read-only; one access log line per request on stderr. Listens on
-loopback unless --addr says otherwise; stops gracefully on SIGTERM.`,
+loopback only: a non-loopback --addr (or one without a host, such as
+:8086) is refused unless --listen-public is given. There is no TLS and no
+authentication: put a TLS proxy in front to serve a network. Stops
+gracefully on SIGTERM.`,
 		Example: `  universe repo serve --dir build/repo
   dcos package repo add --index=0 dev http://127.0.0.1:8086/repo`,
 		Args: usageArgs(cobra.NoArgs),
@@ -154,7 +158,8 @@ loopback unless --addr says otherwise; stops gracefully on SIGTERM.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.dir, "dir", "", "directory written by 'universe repo build'")
-	f.StringVar(&o.addr, "addr", "127.0.0.1:8086", "listen address")
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8086", "listen address; a non-loopback address needs --listen-public")
+	f.BoolVar(&o.public, "listen-public", false, "allow --addr to be a non-loopback address (plain HTTP, no authentication)")
 	return cmd
 }
 
@@ -162,14 +167,17 @@ func (o *repoServeOptions) run(ctx context.Context, app *App) error {
 	if o.dir == "" {
 		return usagef("--dir is required")
 	}
+	if err := listen.Check(o.addr, o.public); err != nil {
+		return usagef("--addr %s: %v", o.addr, err)
+	}
 	s, err := serve.New(o.dir, serve.Options{Logger: slog.New(slog.NewTextHandler(app.Stderr, nil))})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	ln, err := net.Listen("tcp", o.addr)
+	ln, err := listen.Listen(ctx, o.addr, o.public)
 	if err != nil {
-		return fmt.Errorf("listening: %w", err)
+		return err
 	}
 	fmt.Fprintf(app.Stderr, "universe: serving %s on http://%s/repo\n", o.dir, ln.Addr())
 	return s.Serve(ctx, ln)

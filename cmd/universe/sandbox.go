@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/universe-pm/universe/internal/listen"
 	"github.com/universe-pm/universe/marathon/sandbox"
 )
 
@@ -30,6 +31,7 @@ type sandboxOptions struct {
 	failHealth string
 	failTasks  string
 	auth       bool
+	public     bool
 }
 
 func newSandboxCmd(app *App) *cobra.Command {
@@ -45,7 +47,12 @@ bodies, deployment plans, locks and events; tasks run on simulated agents
 and go staged, running, healthy on a clock sped up by --speed (0 = at once).
 Faults can be turned on by flags or at run time through the admin API under
 /_sandbox/ (GET /_sandbox/ describes it). Without --state the cluster lives
-in memory; with it, it survives restarts. It stops on SIGINT or SIGTERM.`,
+in memory; with it, it survives restarts. It stops on SIGINT or SIGTERM.
+
+It listens on loopback only: a non-loopback --addr (or one without a host,
+such as :8080) is refused unless --listen-public is given. Even then there
+is no TLS, --require-auth only checks that a token is present (it accepts
+any), and the admin API under /_sandbox/ is never authenticated.`,
 		Example: `  universe sandbox
   universe sandbox --state sandbox.json --agents 5 --agent-cpus 8 --speed 10
   universe sandbox --error-rate 0.2 --drop-rate 0.1 --fail-health '/web*'
@@ -56,7 +63,8 @@ in memory; with it, it survives restarts. It stops on SIGINT or SIGTERM.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on (loopback by default)")
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on; a non-loopback address needs --listen-public")
+	f.BoolVar(&o.public, "listen-public", false, "allow --addr to be a non-loopback address (no TLS; no authentication unless --require-auth)")
 	f.StringVar(&o.state, "state", "", "file keeping the cluster's state across restarts (default: in memory)")
 	d := sandboxAgents
 	f.IntVar(&o.agents, "agents", d.Agents, "number of simulated agents")
@@ -122,6 +130,9 @@ func (o *sandboxOptions) run(ctx context.Context, app *App) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
+	if err := listen.Check(o.addr, o.public); err != nil {
+		return usagef("--addr %s: %v", o.addr, err)
+	}
 	from, to, _ := parsePortRange(o.agentPorts)
 	s, err := sandbox.New(sandbox.Config{
 		Agents: o.agents, AgentCPUs: o.agentCPUs, AgentMem: o.agentMem, AgentDisk: o.agentDisk,
@@ -133,10 +144,12 @@ func (o *sandboxOptions) run(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Start(ctx, o.addr); err != nil {
+	ln, err := listen.Listen(ctx, o.addr, o.public)
+	if err != nil {
 		s.Close()
 		return err
 	}
+	s.Serve(ctx, ln)
 	where := "in memory"
 	if o.state != "" {
 		where = o.state

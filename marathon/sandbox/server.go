@@ -217,6 +217,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Start listens on addr ("127.0.0.1:0" for an ephemeral loopback port, the
 // default when addr is empty) and serves until Close or until ctx ends.
+// Start listens wherever addr says; callers that must keep to loopback
+// open the listener themselves and use Serve.
 func (s *Server) Start(ctx context.Context, addr string) error {
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -225,6 +227,13 @@ func (s *Server) Start(ctx context.Context, addr string) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", addr, err)
 	}
+	s.Serve(ctx, ln)
+	return nil
+}
+
+// Serve serves on ln, which the sandbox then owns, until Close or until ctx
+// ends. It returns at once; call it (or Start) only once.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) {
 	s.listener = ln
 	s.httpSrv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
 	s.wg.Add(2)
@@ -238,7 +247,6 @@ func (s *Server) Start(ctx context.Context, addr string) error {
 		defer s.wg.Done()
 		s.loop(ctx)
 	}()
-	return nil
 }
 
 // URL is the base URL of a started sandbox, e.g. http://127.0.0.1:41234.
