@@ -240,6 +240,20 @@ func TestMutations(t *testing.T) {
 				svc["properties"].(map[string]any)["port"] = map[string]any{"type": "integer", "default": "3306"}
 			})
 		}, []key{{RuleConfigDefault, k8s + "/config.json", "/properties/service/properties/port/default"}}},
+		{"config secret not a boolean", func(t *testing.T, tr tree) {
+			tr.editJSON(t, k8s+"/config.json", func(m map[string]any) {
+				svc := m["properties"].(map[string]any)["service"].(map[string]any)
+				svc["properties"].(map[string]any)["token"] = map[string]any{"type": "string", "secret": "yes"}
+			})
+		}, []key{{RuleConfigSchema, k8s + "/config.json", "/properties/service/properties/token/secret"}}},
+		{"config secret and media are known keywords", func(t *testing.T, tr tree) {
+			tr.editJSON(t, k8s+"/config.json", func(m map[string]any) {
+				svc := m["properties"].(map[string]any)["service"].(map[string]any)
+				props := svc["properties"].(map[string]any)
+				props["token"] = map[string]any{"type": "string", "secret": true}
+				props["password"] = map[string]any{"type": "string", "media": "application/x-secret+string"}
+			})
+		}, nil},
 		{"config unknown keyword", func(t *testing.T, tr tree) {
 			tr.editJSON(t, k8s+"/config.json", func(m map[string]any) {
 				svc := m["properties"].(map[string]any)["service"].(map[string]any)

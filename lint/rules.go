@@ -62,7 +62,7 @@ var Rules = []Rule{
 	{RuleCommandSchema, repo.Error, "command.json matches the command schema"},
 	{RuleConfigSchema, repo.Error, "config.json is a valid draft-04 JSON schema"},
 	{RuleConfigDefault, repo.Error, "every default in config.json is valid against its own property schema"},
-	{RuleConfigKeyword, repo.Warning, "config.json uses only draft-04 keywords (plus DC/OS's media)"},
+	{RuleConfigKeyword, repo.Warning, "config.json uses only draft-04 keywords (plus DC/OS's media and our secret)"},
 	{RuleResourceSchema, repo.Error, "resource.json matches the v2 (2.0) or v3 (3.0+) resource schema"},
 	{RuleResourceCLI, repo.Error, "resource.cli needs command.json when minDcosReleaseVersion is below 1.8"},
 	{RuleTemplateMissing, repo.Error, "packagingVersion 2.0 packages have a marathon.json.mustache"},
