@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/universe-pm/universe/installer/journal"
+	"github.com/universe-pm/universe/installer/render"
 	"github.com/universe-pm/universe/marathon"
 )
 
@@ -100,9 +101,10 @@ func (in *Installer) Run(ctx context.Context, req Request) (*Result, error) {
 			return res, err
 		}
 	}
-	tr := &tracker{in: in, res: res}
-	tr.open(req)
-	err = in.execute(ctx, &req, plan, tr)
+	tr := &tracker{in: in, res: res, secrets: plan.secrets}
+	tr.open(req, plan.options)
+	// A failure's text may quote what was deployed: never its secrets.
+	err = plan.secrets.Error(in.execute(ctx, &req, plan, tr))
 	res.Elapsed = in.cfg.Now().Sub(start)
 	if err == nil {
 		res.Status = StatusSucceeded
@@ -126,6 +128,7 @@ func (in *Installer) Run(ctx context.Context, req Request) (*Result, error) {
 		return res, err
 	}
 	removed, rerr := in.rollback(cctx, id, plan)
+	rerr = plan.secrets.Error(rerr)
 	res.Removed = removed
 	for i := range res.Packages {
 		for _, r := range removed {
@@ -412,20 +415,25 @@ func (in *Installer) haltAdvice(res *Result) []string {
 
 // tracker keeps the result's package states and the journal in step.
 type tracker struct {
-	in    *Installer
-	res   *Result
-	mu    sync.Mutex
-	entry *journal.Entry
-	since map[string]time.Time
-	last  map[string][3]int
+	in      *Installer
+	res     *Result
+	secrets *render.Secrets
+	mu      sync.Mutex
+	entry   *journal.Entry
+	since   map[string]time.Time
+	last    map[string][3]int
 }
 
-func (t *tracker) open(req Request) {
+// open records the install in the journal, with options (the request's,
+// secrets redacted) in place of req.Options: a resumed install must be
+// given its secrets again.
+func (t *tracker) open(req Request, options map[string]any) {
 	t.since = map[string]time.Time{}
 	t.last = map[string][3]int{}
 	if t.in.cfg.Journal == nil {
 		return
 	}
+	req.Options = options
 	raw, _ := json.Marshal(req)
 	e := &journal.Entry{ID: t.res.Install, Cluster: t.in.cfg.Cluster, Started: t.in.cfg.Now().UTC(), Status: journal.Running, Owner: journal.Self(), Request: raw}
 	if old, err := t.in.cfg.Journal.Load(t.res.Install); err == nil {
@@ -459,6 +467,7 @@ func (t *tracker) state(p *Planned) string {
 }
 
 func (t *tracker) set(p *Planned, state string, err error) {
+	err = t.secrets.Error(err)
 	t.mu.Lock()
 	now := t.in.cfg.Now()
 	for i := range t.res.Packages {
@@ -529,7 +538,9 @@ func (in *Installer) Unfinished() ([]*journal.Entry, error) {
 }
 
 // ResumeRequest decodes the request recorded in a journal entry, set to
-// resume it.
+// resume it. Secret options were recorded as markers (render.Marker): merge
+// their values over req.Options again (render.Merge), or Run refuses the
+// request naming them.
 func ResumeRequest(e *journal.Entry) (Request, error) {
 	var req Request
 	d := json.NewDecoder(bytes.NewReader(e.Request))

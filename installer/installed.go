@@ -1,6 +1,7 @@
 package installer
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -48,9 +49,17 @@ type Package struct {
 	Dependents []string `json:"dependents,omitempty"`
 	// Install is the id of the universe install that created it.
 	Install string `json:"install,omitempty"`
-	// Options are the user-supplied options it was installed with.
+	// Options are the user-supplied options it was installed with, with
+	// the options its config.json marks secret replaced by markers
+	// (render.RedactOptions): universe stores them so in
+	// DCOS_PACKAGE_OPTIONS, and redacts them here when another tool
+	// (DC/OS Cosmos) stored them in clear.
 	Options map[string]any `json:"options,omitempty"`
 
+	// options are the options as DCOS_PACKAGE_OPTIONS holds them: secrets
+	// redacted when universe installed the package, in clear when Cosmos
+	// did (and then reused exactly by an upgrade).
+	options    map[string]any
 	definition map[string]any
 	apps       []marathon.App
 }
@@ -59,10 +68,21 @@ type Package struct {
 func (p *Package) Definition() map[string]any { return p.definition }
 
 // Merged returns the package's merged options: its stored config.json
-// defaults overlaid with the options it was installed with.
+// defaults overlaid with the options it was installed with. Secret options
+// are in clear where the label holds them so (see Options), and markers
+// where universe redacted them; Secrets lists the values in clear.
 func (p *Package) Merged() map[string]any {
+	return render.Merge(render.Defaults(p.config()), p.options)
+}
+
+// Secrets returns the secret values in Merged, for redaction.
+func (p *Package) Secrets() *render.Secrets {
+	return render.FindSecrets(p.config(), p.Merged())
+}
+
+func (p *Package) config() map[string]any {
 	cfg, _ := p.definition["config"].(map[string]any)
-	return render.Merge(render.Defaults(cfg), p.Options)
+	return cfg
 }
 
 // Notes returns a notes field of the stored definition
@@ -122,9 +142,10 @@ func discover(ctx context.Context, mc *marathon.Client) ([]*Package, []marathon.
 				Name: name, Version: a.Labels[render.LabelVersion], AppID: id, Group: group,
 				Source: a.Labels[render.LabelSource], Install: a.Labels[LabelInstall],
 				Dependencies: parseDeps(a.Labels[LabelDependencies]),
-				Options:      decodeOptions(a.Labels[render.LabelOptions]),
+				options:      decodeOptions(a.Labels[render.LabelOptions]),
 				definition:   def,
 			}
+			p.Options = render.RedactOptions(p.config(), p.options)
 			byID[id] = p
 			out = append(out, p)
 		}
@@ -232,8 +253,12 @@ func (in *Installer) List(ctx context.Context) ([]*Package, error) {
 	return pkgs, err
 }
 
-// jsonRaw marshals v compactly.
+// jsonRaw marshals v compactly, <, > and & as they are (markers such as
+// <secret:/password> stay readable).
 func jsonRaw(v any) json.RawMessage {
-	b, _ := json.Marshal(v)
-	return b
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }

@@ -21,7 +21,18 @@ type Plan struct {
 	Packages []Planned `json:"packages"`
 	// Waves is the number of waves to deploy.
 	Waves int `json:"waves"`
+
+	// secrets are the secret option values of every planned package.
+	secrets *render.Secrets
+	// options are the request's options as the journal records them:
+	// secrets replaced by markers.
+	options map[string]any
 }
+
+// Secrets returns the secret option values of the plan's packages
+// (config.json's secret options, defaults included), which the plan's
+// Marathon JSON, its events and its errors show redacted.
+func (p *Plan) Secrets() *render.Secrets { return p.secrets }
 
 // Planned is one package of a plan.
 type Planned struct {
@@ -38,7 +49,9 @@ type Planned struct {
 	// WaitsFor are the packages this one depends on.
 	WaitsFor []string     `json:"waitsFor,omitempty"`
 	Apps     []PlannedApp `json:"apps,omitempty"`
-	// Marathon is the app or group to create (with its labels).
+	// Marathon is the app or group to create (with its labels), secret
+	// option values replaced by markers (see render.Marker); what is
+	// deployed carries them in clear.
 	Marathon         json.RawMessage `json:"marathon,omitempty"`
 	PreInstallNotes  string          `json:"preInstallNotes,omitempty"`
 	PostInstallNotes string          `json:"postInstallNotes,omitempty"`
@@ -125,7 +138,7 @@ func (in *Installer) plan(ctx context.Context, req *Request, id string, cs *clus
 }
 
 func (in *Installer) render(ctx context.Context, req *Request, id string, sol *resolve.Solution, byName map[string]*Package, ignore map[string]bool) (*Plan, error) {
-	plan := &Plan{Install: id}
+	plan := &Plan{Install: id, secrets: &render.Secrets{}}
 	merged := map[string]map[string]any{}
 	appIDs := map[string]string{}
 	for _, c := range sol.Choices {
@@ -137,6 +150,10 @@ func (in *Installer) render(ctx context.Context, req *Request, id string, sol *r
 			})
 			merged[c.Name] = p.Merged()
 			appIDs[c.Name] = c.Installed.AppID
+			plan.secrets = plan.secrets.Add(p.Secrets())
+			if c.Name == req.Name {
+				plan.options = render.RedactOptions(p.config(), req.Options)
+			}
 			continue
 		}
 		rev := c.Revision
@@ -146,14 +163,21 @@ func (in *Installer) render(ctx context.Context, req *Request, id string, sol *r
 			deps[d] = merged[d]
 			depIDs[d] = appIDs[d]
 		}
-		rr := render.Request{Revision: rev, Source: in.sourceURI(c.Repository), Dependencies: deps}
+		// The dependencies' secrets reach the template as dependencies.*.
+		rr := render.Request{Revision: rev, Source: in.sourceURI(c.Repository), Dependencies: deps, Secrets: plan.secrets}
 		if c.Name == req.Name {
 			rr.Options, rr.AppID = req.Options, req.AppID
+			var config map[string]any
+			if rev.Config != nil {
+				config, _ = rev.Config.Object()
+			}
+			plan.options = render.RedactOptions(config, req.Options)
 		}
 		res, err := render.Render(ctx, rr)
 		if err != nil {
 			return nil, fmt.Errorf("rendering %s %s: %w", c.Name, c.Version, err)
 		}
+		plan.secrets = res.Secrets
 		doc := res.Value
 		pl := Planned{
 			Name: c.Name, Version: c.Version.String(), Release: rev.Release, Repository: c.Repository,
@@ -167,7 +191,6 @@ func (in *Installer) render(ctx context.Context, req *Request, id string, sol *r
 			labels[LabelDependencies] = formatDeps(depIDs)
 		}
 		pl.Apps = decorate(doc, res.Group, labels)
-		pl.Marathon = jsonRaw(doc)
 		meta := rev.Meta()
 		pl.PreInstallNotes, _ = meta["preInstallNotes"].(string)
 		pl.PostInstallNotes, _ = meta["postInstallNotes"].(string)
@@ -178,6 +201,14 @@ func (in *Installer) render(ctx context.Context, req *Request, id string, sol *r
 			plan.Waves = c.Wave + 1
 		}
 	}
+	// Every package's JSON is shown redacted by every package's secrets:
+	// a dependency's secret may be rendered into its dependent.
+	for i := range plan.Packages {
+		if p := &plan.Packages[i]; p.doc != nil {
+			p.Marathon = jsonRaw(plan.secrets.Value(p.doc))
+		}
+	}
+	plan.options = plan.secrets.Value(plan.options).(map[string]any)
 	return plan, nil
 }
 

@@ -40,15 +40,19 @@ type UpgradePlan struct {
 	From  string `json:"from"`
 	To    string `json:"to"`
 	// Diff is a unified diff of the Marathon JSON, current to new (long
-	// label values shortened to their digest).
-	Diff     string          `json:"diff"`
+	// label values shortened to their digest, secret option values
+	// replaced by markers).
+	Diff string `json:"diff"`
+	// Marathon is the new app or group, secret option values replaced by
+	// markers (see render.Marker).
 	Marathon json.RawMessage `json:"marathon"`
 	// Dependencies are the installed packages the new version uses.
 	Dependencies []string `json:"dependencies,omitempty"`
 
-	doc   map[string]any
-	group bool
-	apps  []PlannedApp
+	doc     map[string]any
+	group   bool
+	apps    []PlannedApp
+	secrets *render.Secrets
 }
 
 // The statuses of an UpgradeResult.
@@ -194,10 +198,12 @@ func (in *Installer) Upgrade(ctx context.Context, req UpgradeRequest) (*UpgradeR
 	var missing []string
 	deps := map[string]map[string]any{}
 	depIDs := map[string]string{}
+	depSecrets := &render.Secrets{}
 	for _, d := range root.Dependencies {
 		if p := byName[d]; p != nil {
 			deps[d] = p.Merged()
 			depIDs[d] = p.AppID
+			depSecrets = depSecrets.Add(p.Secrets())
 			continue
 		}
 		if m, ok := newDeps[d]; ok {
@@ -207,9 +213,12 @@ func (in *Installer) Upgrade(ctx context.Context, req UpgradeRequest) (*UpgradeR
 		}
 		return nil, fmt.Errorf("%s %s needs %s, which cannot be found", req.Name, req.Version, d)
 	}
+	// Secret options stored redacted must be given again (Render refuses
+	// their markers and says so); stored in clear (by Cosmos), they are
+	// reused as they are.
 	res, err := render.Render(ctx, render.Request{
-		Revision: target.Revision, Options: render.Merge(cur.Options, req.Options), AppID: cur.AppID,
-		Source: in.sourceURI(target.Repository), Dependencies: deps,
+		Revision: target.Revision, Options: render.Merge(cur.options, req.Options), AppID: cur.AppID,
+		Source: in.sourceURI(target.Repository), Dependencies: deps, Secrets: depSecrets.Add(cur.Secrets()),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rendering %s %s: %w", req.Name, req.Version, err)
@@ -223,7 +232,9 @@ func (in *Installer) Upgrade(ctx context.Context, req UpgradeRequest) (*UpgradeR
 	}
 	plan := &UpgradePlan{Name: req.Name, AppID: cur.AppID, From: cur.Version, To: req.Version, doc: res.Value, group: res.Group}
 	plan.apps = decorate(res.Value, res.Group, labels)
-	plan.Marathon = jsonRaw(res.Value)
+	prev, prevSecrets := in.previousDoc(ctx, cur, installedRev, apps, deps, labels, res)
+	plan.secrets = res.Secrets.Add(prevSecrets)
+	plan.Marathon = jsonRaw(plan.secrets.Value(res.Value))
 	for d, id := range depIDs {
 		plan.Dependencies = append(plan.Dependencies, d+" ("+id+")")
 	}
@@ -231,7 +242,7 @@ func (in *Installer) Upgrade(ctx context.Context, req UpgradeRequest) (*UpgradeR
 		plan.Dependencies = append(plan.Dependencies, fmt.Sprintf("%s (to install: %s)", c.Name, c.Version))
 	}
 	slices.Sort(plan.Dependencies)
-	plan.Diff = jsonDiff(in.previousDoc(ctx, cur, installedRev, apps, deps, labels), res.Value)
+	plan.Diff = jsonDiff(prev, plan.secrets.Value(res.Value).(map[string]any))
 	out := &UpgradeResult{Plan: plan}
 	if req.DryRun {
 		out.Status = StatusDryRun
@@ -265,7 +276,7 @@ func (in *Installer) Upgrade(ctx context.Context, req UpgradeRequest) (*UpgradeR
 		}
 		labels[LabelDependencies] = formatDeps(depIDs)
 		decorate(plan.doc, plan.group, labels)
-		plan.Marathon = jsonRaw(plan.doc)
+		plan.Marathon = jsonRaw(plan.secrets.Value(plan.doc))
 	}
 	if in.cfg.Journal != nil {
 		held, _, err := in.cfg.Journal.Acquire(in.cfg.Cluster, "upgrade-"+in.cfg.NewID(), []string{req.Name}, req.Timeout+5*time.Minute, req.BreakLock)
@@ -278,7 +289,7 @@ func (in *Installer) Upgrade(ctx context.Context, req UpgradeRequest) (*UpgradeR
 	for _, a := range cur.apps {
 		previous[a.ID] = a.Version
 	}
-	err = in.applyUpgrade(ctx, req, plan)
+	err = plan.secrets.Error(in.applyUpgrade(ctx, req, plan))
 	if err == nil {
 		out.Status = StatusUpgraded
 		return out, nil
@@ -286,7 +297,7 @@ func (in *Installer) Upgrade(ctx context.Context, req UpgradeRequest) (*UpgradeR
 	out.Error = err.Error()
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
 	defer cancel()
-	if rerr := in.rollbackUpgrade(cctx, plan, previous); rerr != nil {
+	if rerr := plan.secrets.Error(in.rollbackUpgrade(cctx, plan, previous)); rerr != nil {
 		out.Status = StatusFailed
 		return out, fmt.Errorf("upgrading %s: %w (rolling back failed: %v)", req.Name, err, rerr)
 	}
@@ -311,13 +322,13 @@ func (in *Installer) applyUpgrade(ctx context.Context, req UpgradeRequest, plan 
 	}
 	if r != nil && r.DeploymentID != "" {
 		if err := mc.WaitForDeployment(ctx, r.DeploymentID); err != nil {
-			in.event(Event{Type: "package", Package: plan.Name, Version: plan.To, AppID: plan.AppID, State: "failed", Message: err.Error()})
+			in.event(Event{Type: "package", Package: plan.Name, Version: plan.To, AppID: plan.AppID, State: "failed", Message: plan.secrets.Error(err).Error()})
 			return withCause(ctx, err)
 		}
 	}
 	for _, a := range plan.apps {
 		if err := mc.WaitForApp(ctx, a.ID); err != nil {
-			in.event(Event{Type: "package", Package: plan.Name, Version: plan.To, AppID: plan.AppID, State: "failed", Message: err.Error()})
+			in.event(Event{Type: "package", Package: plan.Name, Version: plan.To, AppID: plan.AppID, State: "failed", Message: plan.secrets.Error(err).Error()})
 			return withCause(ctx, err)
 		}
 	}
@@ -353,19 +364,73 @@ func (in *Installer) rollbackUpgrade(ctx context.Context, plan *UpgradePlan, pre
 	return errors.Join(errs...)
 }
 
-// previousDoc is the installed package's Marathon JSON as rendered: its
-// revision re-rendered with the options it was installed with when the
-// repositories still have it (so the diff shows what the package changes,
-// not Marathon's defaults), else its apps' definitions.
-func (in *Installer) previousDoc(ctx context.Context, cur *Package, rev *repo.Revision, apps []marathon.App, deps map[string]map[string]any, labels map[string]string) map[string]any {
+// previousDoc is the installed package's Marathon JSON as rendered, for
+// the diff, with secrets redacted: its revision re-rendered with the
+// options it was installed with (secrets stored redacted render as their
+// markers) when the repositories still have it (so the diff shows what the
+// package changes, not Marathon's defaults), else its apps' definitions.
+// Those carry the deployed secrets in clear, and universe does not know
+// those it stored redacted: every value at a place where the new document
+// (next) holds a secret is redacted. It also returns the secrets it knows
+// of.
+func (in *Installer) previousDoc(ctx context.Context, cur *Package, rev *repo.Revision, apps []marathon.App, deps map[string]map[string]any, labels map[string]string, next *render.Result) (map[string]any, *render.Secrets) {
+	known := cur.Secrets().Add(next.Secrets)
 	if rev != nil {
-		res, err := render.Render(ctx, render.Request{Revision: rev, Options: cur.Options, AppID: cur.AppID, Source: cur.Source, Dependencies: deps})
+		res, err := render.Render(ctx, render.Request{Revision: rev, Options: cur.options, AppID: cur.AppID, Source: cur.Source,
+			Dependencies: deps, Secrets: known, Redacted: true, SkipValidation: true})
 		if err == nil {
 			decorate(res.Value, res.Group, labels)
-			return res.Value
+			return res.Secrets.Value(res.Value).(map[string]any), res.Secrets
 		}
 	}
-	return currentDoc(cur, apps)
+	doc := currentDoc(cur, apps)
+	redactLike(doc, next.Value, known)
+	v, _ := known.Value(doc).(map[string]any)
+	return v, known
+}
+
+// redactLike redacts, in old, each string at a place where new holds a
+// string with a secret in it: the new string redacted when the old one is
+// the same, else a marker saying it held a secret.
+func redactLike(old, new any, s *render.Secrets) {
+	switch n := new.(type) {
+	case map[string]any:
+		o, ok := old.(map[string]any)
+		if !ok {
+			return
+		}
+		for k, nv := range n {
+			if ns, ok := nv.(string); ok {
+				if os, ok := o[k].(string); ok && s.String(ns) != ns {
+					if os == ns {
+						o[k] = s.String(ns)
+					} else {
+						o[k] = "<secret: redacted, as the new value holds a secret here>"
+					}
+				}
+				continue
+			}
+			redactLike(o[k], nv, s)
+		}
+	case []any:
+		o, ok := old.([]any)
+		if !ok {
+			return
+		}
+		for i := range min(len(o), len(n)) {
+			if ns, ok := n[i].(string); ok {
+				if os, ok := o[i].(string); ok && s.String(ns) != ns {
+					if os == ns {
+						o[i] = s.String(ns)
+					} else {
+						o[i] = "<secret: redacted, as the new value holds a secret here>"
+					}
+				}
+				continue
+			}
+			redactLike(o[i], n[i], s)
+		}
+	}
 }
 
 // currentDoc is the installed package's Marathon JSON as the new one would
@@ -434,9 +499,14 @@ func jsonDiff(a, b map[string]any) string {
 	return out.String()
 }
 
+// indentJSON is v indented, <, > and & as they are (markers readable).
 func indentJSON(v any) string {
-	b, _ := json.MarshalIndent(v, "", "  ")
-	return string(b)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+	return strings.TrimSuffix(buf.String(), "\n")
 }
 
 func shorten(v any) any {

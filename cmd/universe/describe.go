@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/universe-pm/universe/installer/render"
 	"github.com/universe-pm/universe/repo"
 	"github.com/universe-pm/universe/repo/catalog"
 	"github.com/universe-pm/universe/repo/index"
@@ -214,8 +216,19 @@ func (o *describeOptions) writeOptions(w io.Writer, rev *repo.Revision) error {
 		fmt.Fprintf(w, "package %s %s has no configuration options\n", rev.Name, rev.Version)
 		return nil
 	}
+	cfg, _ := rev.Config.Object()
+	redacted := render.RedactConfig(cfg)
+	hidden := !reflect.DeepEqual(cfg, redacted)
 	if o.output == "json" {
 		data := rev.Config.Data
+		if hidden {
+			// Re-encoded (keys sorted) only when a secret default is hidden.
+			b, err := json.MarshalIndent(redacted, "", "  ")
+			if err != nil {
+				return err
+			}
+			data = b
+		}
 		if _, err := w.Write(data); err != nil {
 			return err
 		}
@@ -231,8 +244,11 @@ func (o *describeOptions) writeOptions(w io.Writer, rev *repo.Revision) error {
 	}
 	tw, flush := tableWriter(w, "OPTION", "TYPE", "DEFAULT", "DESCRIPTION")
 	term := isTerminalWriter(w)
-	var walk func(prefix string, schema *index.Object)
-	walk = func(prefix string, schema *index.Object) {
+	// orig and red follow schema in config.json as decoded, and redacted.
+	var walk func(prefix string, schema *index.Object, orig, red map[string]any)
+	walk = func(prefix string, schema *index.Object, orig, red map[string]any) {
+		origProps, _ := orig["properties"].(map[string]any)
+		redProps, _ := red["properties"].(map[string]any)
 		pv, _ := schema.Get("properties")
 		props, ok := pv.(*index.Object)
 		if !ok {
@@ -251,9 +267,18 @@ func (o *describeOptions) writeOptions(w io.Writer, rev *repo.Revision) error {
 			if t, ok := p.Get("type"); ok {
 				typ = compactJSON(t)
 			}
+			origP, _ := origProps[k].(map[string]any)
+			redP, _ := redProps[k].(map[string]any)
 			def := ""
 			if d, ok := p.Get("default"); ok {
 				def = compactJSON(d)
+				if rd := redP["default"]; hidden && !reflect.DeepEqual(rd, origP["default"]) {
+					def, _ = rd.(string)
+					if _, isStr := rd.(string); !isStr {
+						b, _ := json.Marshal(rd)
+						def = string(b)
+					}
+				}
 			}
 			desc := strings.Join(strings.Fields(p.String("description")), " ")
 			if term && len(def) > 40 {
@@ -263,11 +288,11 @@ func (o *describeOptions) writeOptions(w io.Writer, rev *repo.Revision) error {
 				desc = desc[:77] + "..."
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", path, typ, def, desc)
-			walk(path, p)
+			walk(path, p, origP, redP)
 		}
 	}
 	if root, ok := v.(*index.Object); ok {
-		walk("", root)
+		walk("", root, cfg, redacted)
 	}
 	return flush()
 }

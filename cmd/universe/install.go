@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/universe-pm/universe/installer"
+	"github.com/universe-pm/universe/installer/render"
 )
 
 type installOptions struct {
@@ -53,7 +54,10 @@ created, in reverse order, and nothing else; halt leaves it running and
 says how to continue (--resume) or clean up.
 
 Progress is recorded under $XDG_STATE_HOME/universe/: after a crash,
-re-run the same command or 'universe install --resume'. Packages being
+re-run the same command or 'universe install --resume' (options the
+package marks secret are recorded redacted: give them again with --set,
+--set-file or --options; the plan, progress and -o json show them
+redacted too). Packages being
 installed are locked; --break-lock takes the lock of an install that is
 gone.
 
@@ -122,6 +126,9 @@ func (o *installOptions) run(ctx context.Context, app *App, name string) error {
 			return err
 		}
 		req.BreakLock = o.breakLock
+		// The journal keeps secret options redacted: they come again from
+		// --options, --set and --set-file.
+		req.Options = render.Merge(req.Options, userOptions)
 		fmt.Fprintf(app.Stderr, "universe: resuming install %s of %s\n", req.Resume, req.Name)
 	}
 	req.Confirm = func(ctx context.Context, p *installer.Plan) (bool, error) {

@@ -28,6 +28,7 @@ type renderOptions struct {
 	appID    string
 	packages string
 	output   string
+	reveal   bool
 	// repoConfig is the configuration file naming the repositories to
 	// resolve in when --packages is not given.
 	repoConfig string
@@ -53,7 +54,13 @@ defaults of the newest version satisfying each range, from any repository
 
 --set key.path=value sets one option; the value is JSON when it parses
 (0.5, true, [1], "007") and a string otherwise. --set-file key.path=FILE
-sets an option to a file's content. Both apply after --options FILE.`,
+sets an option to a file's content. Both apply after --options FILE.
+
+Options that config.json marks secret ("secret": true, or media
+application/x-secret+string) are printed as markers such as
+"<secret:/service/password>" wherever their values appear, defaults too;
+--reveal-secrets prints the Marathon JSON exactly as it would be deployed,
+secrets in clear. Errors never show them.`,
 		Example: `  universe render spark
   universe render cassandra --set nodes.count=5 --set service.name=cass2 -o json
   universe render hdfs --options hdfs.json --app-id /prod/hdfs
@@ -70,6 +77,7 @@ sets an option to a file's content. Both apply after --options FILE.`,
 	f.StringVar(&o.packages, "packages", "", "a package tree in the Universe layout (default: the built-in packages)")
 	f.StringVarP(&o.output, "output", "o", "pretty", "output format: pretty (indented JSON) or json (compact)")
 	f.StringVar(&o.repoConfig, "repo-config", "", "configuration file naming the repositories (default $UNIVERSE_CONFIG or $XDG_CONFIG_HOME/universe/config.json)")
+	f.BoolVar(&o.reveal, "reveal-secrets", false, "print secret option values in clear (default: replaced by <secret:/option/pointer>)")
 	return cmd
 }
 
@@ -99,9 +107,18 @@ func (o *renderOptions) run(cmd *cobra.Command, app *App, name string) error {
 		return renderFailure(rev, err)
 	}
 	out := res.JSON
+	if !o.reveal && !res.Secrets.Empty() {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(res.Secrets.Value(res.Value)); err != nil {
+			return err
+		}
+		out = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	}
 	if o.output == "pretty" {
 		var buf bytes.Buffer
-		if err := json.Indent(&buf, res.JSON, "", "  "); err != nil {
+		if err := json.Indent(&buf, out, "", "  "); err != nil {
 			return err
 		}
 		out = buf.Bytes()

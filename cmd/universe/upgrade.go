@@ -37,7 +37,12 @@ upgradesFrom (or the installed version's downgradesTo) allows it: "*" or the
 exact version. Options given are merged over those it was installed with.
 Dependencies are resolved again against what is installed. It shows a diff of
 the Marathon JSON, applies it, waits until the apps run healthy, and on
-failure rolls them back to their previous versions.`,
+failure rolls them back to their previous versions.
+
+Options the package marks secret are stored redacted in its
+DCOS_PACKAGE_OPTIONS label, so an upgrade needs them again: give them with
+--set, --set-file or --options (the error names them). The diff and -o json
+show them redacted.`,
 		Example: `  universe upgrade spark --package-version 3.5.2
   universe upgrade spark --package-version 3.5.2 --set service.cpus=2 --dry-run`,
 		Args: usageArgs(cobra.ExactArgs(1)),

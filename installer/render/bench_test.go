@@ -29,7 +29,7 @@ func BenchmarkRenderCorpus(b *testing.B) {
 		defer func() { reportCPU(b, start) }()
 		for b.Loop() {
 			for _, r := range revs {
-				merged, _ := mergedOptions(r, Request{Revision: r, SkipValidation: true})
+				_, merged, _ := mergedOptions(r, Request{Revision: r, SkipValidation: true})
 				scope, _ := buildScope(r, merged, nil)
 				out, err := renderTemplate(r.Template, scope)
 				if err == nil {

@@ -54,6 +54,15 @@ type Request struct {
 	// invalid, and DCOS_PACKAGE_DEFINITION (the whole package, gzipped)
 	// costs more than the rendering.
 	SkipLabels bool
+	// Secrets are secret values known to the caller that the template may
+	// see, such as the dependencies' (see FindSecrets); errors never show
+	// them, and Result.Secrets includes them.
+	Secrets *Secrets
+	// Redacted allows options holding redaction markers (see Marker), as
+	// DCOS_PACKAGE_OPTIONS and the install journal store secrets, and
+	// renders them as they are: the result is for showing (an upgrade's
+	// diff), never for deploying. Without it such options are refused.
+	Redacted bool
 }
 
 // Result is a rendered package.
@@ -69,6 +78,12 @@ type Result struct {
 	Rendered []byte
 	// Group reports whether the document is a Marathon group (6.0 only).
 	Group bool
+	// Secrets are the secret values in Merged (config.json's secret
+	// options, defaults included) and Request.Secrets. JSON and Value
+	// carry them in clear, as Marathon must receive them: show
+	// Secrets.Value(Value) instead. The DCOS_PACKAGE_OPTIONS label holds
+	// them redacted (RedactOptions).
+	Secrets *Secrets
 }
 
 // Error is a failure of one stage of Render. File is the tree-relative
@@ -132,50 +147,72 @@ func (e *Error) Unwrap() error { return e.Err }
 //  7. Marathon's app rules (marathon.ValidateApp), or for a 6.0 group its
 //     group rules (marathon.ValidateGroup).
 //
+// Options config.json marks secret ("secret": true or media
+// application/x-secret+string) are stored in DCOS_PACKAGE_OPTIONS as
+// markers (RedactOptions), never appear in an error's text, and are listed
+// in Result.Secrets. Options holding markers are refused (an *Error of
+// stage options naming them) unless req.Redacted, and so is a rendered
+// document that would carry a marker.
+//
 // Every failure is an *Error naming its stage (errors.As also finds an
 // *OptionsError or a *marathon.Error in it), except ctx.Err() when ctx is
 // cancelled, which is checked between stages.
 func Render(ctx context.Context, req Request) (*Result, error) {
+	res, secrets, err := render(ctx, req)
+	if err != nil {
+		return nil, redactError(secrets.Add(req.Secrets), err)
+	}
+	return res, nil
+}
+
+func render(ctx context.Context, req Request) (*Result, *Secrets, error) {
 	rev := req.Revision
 	if rev == nil {
-		return nil, errors.New("render: no package revision")
+		return nil, nil, errors.New("render: no package revision")
 	}
 	tmplFile := rev.Template
 	if tmplFile == nil || len(tmplFile.Data) == 0 {
-		return nil, &Error{Stage: StageTemplate, File: rev.Dir + "/" + repo.TemplateFile, Message: fmt.Sprintf(
+		return nil, nil, &Error{Stage: StageTemplate, File: rev.Dir + "/" + repo.TemplateFile, Message: fmt.Sprintf(
 			"package [%s] version [%s] does not have a Marathon template defined and can not be rendered", rev.Name, rev.Version)}
 	}
-	merged, err := mergedOptions(rev, req)
+	config, merged, err := mergedOptions(rev, req)
+	secrets := FindSecrets(config, merged).Add(req.Secrets)
 	if err != nil {
-		return nil, err
+		return nil, secrets, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, secrets, err
 	}
 	scope, err := buildScope(rev, merged, req.Dependencies)
 	if err != nil {
-		return nil, err
+		return nil, secrets, err
 	}
 	out, err := renderTemplate(tmplFile, scope)
 	if err != nil {
-		return nil, err
+		return nil, secrets, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, secrets, err
 	}
 	doc, err := parseRendered(tmplFile, scope, out)
 	if err != nil {
-		return nil, err
+		return nil, secrets, err
 	}
 	if err := checkLabels(tmplFile.Path, doc); err != nil {
-		return nil, err
+		return nil, secrets, err
+	}
+	if !req.Redacted {
+		if m := markerRE.FindSubmatch(out); m != nil {
+			return nil, secrets, &Error{Stage: StageTemplate, File: tmplFile.Path, Message: fmt.Sprintf(
+				"the rendered document would carry the redaction marker %s instead of a secret: the option at %s was stored redacted (in DCOS_PACKAGE_OPTIONS or an install journal) and its value is not known; supply it again", m[0], m[1])}
+		}
 	}
 	res := &Result{Value: doc, Merged: merged, Rendered: out}
 	res.Group = rev.PackagingVersion == "6.0" && isGroup(doc)
 	var labels map[string]any // nil: no labels to add
 	if !req.SkipLabels {
-		if labels, err = cosmosLabels(rev, req.Options, req.Source); err != nil {
-			return nil, &Error{Stage: StageLabels, File: rev.Dir, Message: err.Error(), Err: err}
+		if labels, err = cosmosLabels(rev, RedactOptions(config, req.Options), req.Source); err != nil {
+			return nil, secrets, &Error{Stage: StageLabels, File: rev.Dir, Message: err.Error(), Err: err}
 		}
 	}
 	if res.Group {
@@ -191,46 +228,114 @@ func Render(ctx context.Context, req Request) (*Result, error) {
 			merr = marathon.ValidateApp(doc)
 		}
 		if merr != nil {
-			return nil, marathonError(tmplFile, scope, out, res.Group, merr)
+			return nil, secrets, marathonError(tmplFile, scope, out, res.Group, merr)
 		}
 	}
 	js, err := marshal(doc)
 	if err != nil {
-		return nil, &Error{Stage: StageJSON, File: tmplFile.Path, Message: err.Error(), Err: err}
+		return nil, secrets, &Error{Stage: StageJSON, File: tmplFile.Path, Message: err.Error(), Err: err}
 	}
 	res.JSON = js
-	return res, nil
+	res.Secrets = secrets
+	return res, secrets, nil
 }
 
-// mergedOptions is steps 1 and 2: defaults ⊕ user options, validated.
-func mergedOptions(rev *repo.Revision, req Request) (map[string]any, error) {
+// mergedOptions is steps 1 and 2: defaults ⊕ user options, validated. It
+// returns config.json (nil when there is none) and, when they could be
+// merged, the merged options, also with a validation error.
+func mergedOptions(rev *repo.Revision, req Request) (map[string]any, map[string]any, error) {
+	if !req.Redacted {
+		if ptrs := RedactedOptions(req.Options); len(ptrs) > 0 {
+			return nil, nil, redactedOptionsError(rev, ptrs)
+		}
+	}
 	if rev.Config == nil {
 		if len(req.Options) > 0 {
-			return nil, &Error{Stage: StageOptions, File: rev.Dir, Message: fmt.Sprintf(
+			return nil, nil, &Error{Stage: StageOptions, File: rev.Dir, Message: fmt.Sprintf(
 				"package %s %s has no config.json, so it takes no options (Cosmos: No schema available to validate the provided options)", rev.Name, rev.Version)}
 		}
-		return map[string]any{}, nil
+		return nil, map[string]any{}, nil
 	}
 	config, ok := rev.Config.Object()
 	if !ok {
-		return nil, &Error{Stage: StageOptions, File: rev.Config.Path, Message: "config.json is not a JSON object"}
+		return nil, nil, &Error{Stage: StageOptions, File: rev.Config.Path, Message: "config.json is not a JSON object"}
 	}
 	// The defaults share values with config.json; mergeInto copies what it
 	// changes, and nothing else changes them.
 	merged := defaults(config, false)
 	mergeInto(merged, req.Options)
 	if req.SkipValidation {
-		return merged, nil
+		return config, merged, nil
 	}
 	vs, err := ValidateOptions(config, merged)
 	if err != nil {
-		return nil, &Error{Stage: StageOptions, File: rev.Config.Path, Message: err.Error(), Err: err}
+		return config, merged, &Error{Stage: StageOptions, File: rev.Config.Path, Message: err.Error(), Err: err}
 	}
 	if len(vs) > 0 {
 		oe := &OptionsError{File: rev.Config.Path, Violations: vs}
-		return nil, &Error{Stage: StageOptions, File: rev.Config.Path, Message: oe.describe("the schema"), Err: oe}
+		return config, merged, &Error{Stage: StageOptions, File: rev.Config.Path, Message: oe.describe("the schema"), Err: oe}
 	}
-	return merged, nil
+	return config, merged, nil
+}
+
+// redactedOptionsError refuses options that hold redaction markers.
+func redactedOptionsError(rev *repo.Revision, ptrs []string) error {
+	var names, sets []string
+	for _, p := range ptrs {
+		d := dottedPath(p)
+		names = append(names, d)
+		sets = append(sets, "--set "+setPath(p)+"=VALUE")
+	}
+	file := rev.Dir
+	if rev.Config != nil {
+		file = rev.Config.Path
+	}
+	return &Error{Stage: StageOptions, File: file, Pointer: ptrs[0], Message: fmt.Sprintf(
+		"secret option %s has no value: universe stores secrets redacted (as %s) in DCOS_PACKAGE_OPTIONS and in its install journal, so it must be supplied again: %s, or in --options FILE",
+		strings.Join(names, ", "), Marker(ptrs[0]), strings.Join(sets, " "))}
+}
+
+// setPath is the --set key path of a JSON pointer: keys joined with dots,
+// dots within keys escaped.
+func setPath(pointer string) string {
+	var keys []string
+	for _, t := range strings.Split(pointer[1:], "/") {
+		keys = append(keys, strings.ReplaceAll(unescapeToken(t), ".", `\.`))
+	}
+	return strings.Join(keys, ".")
+}
+
+// redactError removes secret values from a render error's text.
+func redactError(s *Secrets, err error) error {
+	e, ok := err.(*Error)
+	if s.Empty() || !ok {
+		return s.Error(err)
+	}
+	c := *e
+	c.Message, c.Snippet = s.String(c.Message), s.String(c.Snippet)
+	switch inner := c.Err.(type) {
+	case *OptionsError:
+		oe := &OptionsError{File: inner.File, Violations: make([]OptionViolation, len(inner.Violations))}
+		for i, v := range inner.Violations {
+			v.Message = s.String(v.Message)
+			oe.Violations[i] = v
+		}
+		c.Err = oe
+	case *marathon.Error:
+		me := *inner
+		me.Message, me.DetailText = s.String(me.Message), s.String(me.DetailText)
+		me.Details = make([]marathon.ErrorDetail, len(inner.Details))
+		for i, d := range inner.Details {
+			me.Details[i] = marathon.ErrorDetail{Path: d.Path, Errors: make([]string, len(d.Errors))}
+			for j, m := range d.Errors {
+				me.Details[i].Errors[j] = s.String(m)
+			}
+		}
+		c.Err = &me
+	default:
+		c.Err = s.Error(c.Err)
+	}
+	return &c
 }
 
 // buildScope is step 3.
