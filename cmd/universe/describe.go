@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -223,11 +224,14 @@ func (o *describeOptions) writeOptions(w io.Writer, rev *repo.Revision) error {
 		data := rev.Config.Data
 		if hidden {
 			// Re-encoded (keys sorted) only when a secret default is hidden.
-			b, err := json.MarshalIndent(redacted, "", "  ")
-			if err != nil {
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(redacted); err != nil {
 				return err
 			}
-			data = b
+			data = buf.Bytes()
 		}
 		if _, err := w.Write(data); err != nil {
 			return err
