@@ -29,7 +29,7 @@ type Request struct {
 	Revision *repo.Revision
 	// Options are the user-supplied options only (from --options, --set,
 	// --set-file, or an install request), merged over the defaults. They
-	// also become the DCOS_PACKAGE_OPTIONS label.
+	// also become the DCOS_PACKAGE_OPTIONS label, secrets redacted.
 	Options map[string]any
 	// AppID, when set, replaces the rendered id (normalised with a leading
 	// "/"); for a group, the group's id.
