@@ -22,17 +22,14 @@ type Plan struct {
 	// Waves is the number of waves to deploy.
 	Waves int `json:"waves"`
 
-	// secrets are the secret option values of every planned package.
+	// secrets are the secret option values of every planned package
+	// (config.json's secret options, defaults included), which the plan's
+	// Marathon JSON, its events and its errors show redacted.
 	secrets *render.Secrets
 	// options are the request's options as the journal records them:
 	// secrets replaced by markers.
 	options map[string]any
 }
-
-// Secrets returns the secret option values of the plan's packages
-// (config.json's secret options, defaults included), which the plan's
-// Marathon JSON, its events and its errors show redacted.
-func (p *Plan) Secrets() *render.Secrets { return p.secrets }
 
 // Planned is one package of a plan.
 type Planned struct {

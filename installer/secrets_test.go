@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -58,10 +59,15 @@ const (
 
 var allSecrets = []string{password, newPassword, token, userKey}
 
-func secretSource(t *testing.T) resolve.Source {
+// secretSource is a repository with secretive 1.0.0 and 1.1.0, or only
+// the versions given.
+func secretSource(t *testing.T, versions ...string) resolve.Source {
 	t.Helper()
 	m := fstest.MapFS{}
 	for i, v := range []string{"1.0.0", "1.1.0"} {
+		if versions != nil && !slices.Contains(versions, v) {
+			continue
+		}
 		dir := "S/secretive/" + string(rune('0'+i)) + "/"
 		m[dir+"package.json"] = &fstest.MapFile{Data: []byte(`{"packagingVersion": "4.0", "name": "secretive", "version": "` + v + `",
 			"maintainer": "t@example.com", "description": "d", "tags": [], "upgradesFrom": ["*"]}`)}
@@ -290,5 +296,31 @@ func TestSecretsStoredInClearByCosmos(t *testing.T) {
 	}
 	if stored["password"] != "<secret:/password>" {
 		t.Errorf("DCOS_PACKAGE_OPTIONS after the upgrade = %v, want the password redacted", stored)
+	}
+}
+
+// TestSecretsUpgradeDiffFromDeployedApps: when the installed revision is
+// gone from the repositories, the diff's old side comes from the deployed
+// app, which holds the old secret in clear and unknown to universe (its
+// label has the marker): it is still not shown.
+func TestSecretsUpgradeDiffFromDeployedApps(t *testing.T) {
+	ctx := context.Background()
+	statePath := filepath.Join(t.TempDir(), "sandbox.json")
+	e := newEnv(t, envOptions{source: secretSource(t), statePath: statePath})
+	e.install(installer.Request{Name: "secretive", Version: "1.0.0", Options: secretOpts(password)})
+	// The same cluster, seen through repositories that only have 1.1.0.
+	in, err := installer.New(installer.Config{Marathon: e.mc, Source: secretSource(t, "1.1.0"), Cluster: "sandbox:test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := in.Upgrade(ctx, installer.UpgradeRequest{Name: "secretive", Version: "1.1.0", Options: secretOpts(newPassword), DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noSecrets(t, "the diff against the deployed app", up.Plan.Diff)
+	for _, want := range []string{`-     "PASSWORD": "<secret: redacted, as the new value holds a secret here>"`, `+     "PASSWORD": "<secret:/password>"`} {
+		if !strings.Contains(up.Plan.Diff, want) {
+			t.Errorf("diff lacks %s:\n%s", want, up.Plan.Diff)
+		}
 	}
 }

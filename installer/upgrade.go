@@ -390,45 +390,42 @@ func (in *Installer) previousDoc(ctx context.Context, cur *Package, rev *repo.Re
 }
 
 // redactLike redacts, in old, each string at a place where new holds a
-// string with a secret in it: the new string redacted when the old one is
-// the same, else a marker saying it held a secret.
+// string with a secret in it: as the new string is redacted when they are
+// the same, else wholly.
 func redactLike(old, new any, s *render.Secrets) {
+	redact := func(ov, nv any) (any, bool) {
+		ns, ok := nv.(string)
+		if !ok {
+			return nil, false
+		}
+		if os, ok := ov.(string); ok && s.String(ns) != ns {
+			if os == ns {
+				return s.String(ns), true
+			}
+			return "<secret: redacted, as the new value holds a secret here>", true
+		}
+		return nil, true
+	}
 	switch n := new.(type) {
 	case map[string]any:
-		o, ok := old.(map[string]any)
-		if !ok {
-			return
-		}
-		for k, nv := range n {
-			if ns, ok := nv.(string); ok {
-				if os, ok := o[k].(string); ok && s.String(ns) != ns {
-					if os == ns {
-						o[k] = s.String(ns)
-					} else {
-						o[k] = "<secret: redacted, as the new value holds a secret here>"
-					}
+		if o, ok := old.(map[string]any); ok {
+			for k, nv := range n {
+				if r, isStr := redact(o[k], nv); r != nil {
+					o[k] = r
+				} else if !isStr {
+					redactLike(o[k], nv, s)
 				}
-				continue
 			}
-			redactLike(o[k], nv, s)
 		}
 	case []any:
-		o, ok := old.([]any)
-		if !ok {
-			return
-		}
-		for i := range min(len(o), len(n)) {
-			if ns, ok := n[i].(string); ok {
-				if os, ok := o[i].(string); ok && s.String(ns) != ns {
-					if os == ns {
-						o[i] = s.String(ns)
-					} else {
-						o[i] = "<secret: redacted, as the new value holds a secret here>"
-					}
+		if o, ok := old.([]any); ok {
+			for i := range min(len(o), len(n)) {
+				if r, isStr := redact(o[i], n[i]); r != nil {
+					o[i] = r
+				} else if !isStr {
+					redactLike(o[i], n[i], s)
 				}
-				continue
 			}
-			redactLike(o[i], n[i], s)
 		}
 	}
 }
