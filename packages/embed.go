@@ -17,5 +17,18 @@ import (
 //go:embed [A-Z]
 var tree embed.FS
 
+// index is the native index of tree (index.json, written by `go generate
+// ./packages`). It pins the sha256 of every revision, so that the
+// packages the binary carries can be checked against it; a test fails
+// when it is out of date.
+//
+//go:generate go run gen_index.go
+//go:embed index.json
+var index []byte
+
+// Index returns the native (v6) index of FS(): every revision with the
+// sha256 of its content. Callers must not modify it.
+func Index() []byte { return index }
+
 // FS returns the built-in package tree, rooted at the letter directories (A/, B/, ...).
 func FS() fs.FS { return tree }

@@ -15,7 +15,8 @@ func TestFSMatchesDisk(t *testing.T) {
 	embedded := files(t, FS())
 	onDisk := files(t, os.DirFS("."))
 	for p := range onDisk {
-		if !strings.Contains(p, "/") && strings.HasSuffix(p, ".go") || hidden(p) {
+		// index.json is embedded on its own (Index), not in FS().
+		if !strings.Contains(p, "/") && (strings.HasSuffix(p, ".go") || p == "index.json") || hidden(p) {
 			delete(onDisk, p)
 		}
 	}
@@ -31,6 +32,17 @@ func TestFSMatchesDisk(t *testing.T) {
 	}
 	if len(embedded) == 0 {
 		t.Fatal("FS() is empty")
+	}
+}
+
+// TestIndexEmbedded checks that Index() is the index.json on disk.
+func TestIndexEmbedded(t *testing.T) {
+	onDisk, err := os.ReadFile("index.json")
+	if err != nil {
+		t.Fatalf("reading index.json: %v (run go generate ./packages)", err)
+	}
+	if len(Index()) == 0 || string(Index()) != string(onDisk) {
+		t.Errorf("Index() (%d bytes) differs from index.json on disk (%d bytes)", len(Index()), len(onDisk))
 	}
 }
 

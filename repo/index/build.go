@@ -72,6 +72,11 @@ type Options struct {
 	// Now is the clock for the native index's generation time; time.Now
 	// when nil.
 	Now func() time.Time
+	// Finish, when set, is called with the temporary directory once every
+	// file is written and before it replaces the output (to sign it, so
+	// that the output is never served unsigned); its error abandons the
+	// build.
+	Finish func(ctx context.Context, dir string) error
 }
 
 // Result says what Build wrote.
@@ -268,6 +273,12 @@ feed:
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("building index: %w", err)
+	}
+	if opts.Finish != nil {
+		if err := opts.Finish(ctx, tmp); err != nil {
+			os.RemoveAll(tmp)
+			return nil, err
+		}
 	}
 	for _, f := range files {
 		res.Files++
