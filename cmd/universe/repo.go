@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"github.com/universe-pm/universe/repo/index"
 	"github.com/universe-pm/universe/repo/remote"
 	"github.com/universe-pm/universe/repo/serve"
+	"github.com/universe-pm/universe/repo/trust"
 )
 
 func newRepoCmd(app *App) *cobra.Command {
@@ -34,7 +36,8 @@ built-in repository is last unless removed).`,
 	}
 	cmd.PersistentFlags().StringVar(&configPath, "config", "", "configuration file (default $UNIVERSE_CONFIG or $XDG_CONFIG_HOME/universe/config.json)")
 	cmd.AddCommand(newRepoBuildCmd(app), newRepoServeCmd(app),
-		newRepoAddCmd(app, &configPath), newRepoListCmd(app, &configPath), newRepoRemoveCmd(app, &configPath))
+		newRepoAddCmd(app, &configPath), newRepoListCmd(app, &configPath), newRepoRemoveCmd(app, &configPath),
+		newRepoKeygenCmd(app), newRepoSignCmd(app))
 	return cmd
 }
 
@@ -43,6 +46,7 @@ type repoBuildOptions struct {
 	out          string
 	allowInvalid bool
 	noValidate   bool
+	signKey      string
 }
 
 func newRepoBuildCmd(app *App) *cobra.Command {
@@ -59,9 +63,13 @@ v6/package/<name>.json split files. Entries are ordered by name and
 releaseVersion. The output is written to a temporary directory and renamed
 into place, so a failed build leaves the previous one intact. A tree with
 validation errors is refused unless --allow-invalid; --no-validate skips
-validation altogether (for pipelines that ran 'universe validate' first).`,
+validation altogether (for pipelines that ran 'universe validate' first).
+--sign-key signs the output before it replaces the previous one (as
+'universe repo sign' does, 90 days' validity), continuing the previous
+output's version count.`,
 		Example: `  universe repo build --out build/repo
-  universe repo build --packages ../universe/repo/packages --out /srv/universe`,
+  universe repo build --packages ../universe/repo/packages --out /srv/universe
+  universe repo build --out build/repo --sign-key ~/keys/corp.key`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd.Context(), app) },
 	}
@@ -70,6 +78,7 @@ validation altogether (for pipelines that ran 'universe validate' first).`,
 	f.StringVar(&o.out, "out", "", "output directory (replaced as a whole)")
 	f.BoolVar(&o.allowInvalid, "allow-invalid", false, "build even when validation finds errors")
 	f.BoolVar(&o.noValidate, "no-validate", false, "skip validation (when 'universe validate' already ran, as in CI)")
+	f.StringVar(&o.signKey, "sign-key", "", "sign the output with this private key (see 'universe repo sign')")
 	return cmd
 }
 
@@ -79,6 +88,25 @@ func (o *repoBuildOptions) run(ctx context.Context, app *App) error {
 	}
 	if o.packages == "" {
 		o.packages = defaultTreePath()
+	}
+	var finish func(context.Context, string) error
+	var signed *trust.Metadata
+	var key ed25519.PrivateKey
+	if o.signKey != "" {
+		// Read the key and the previous version before the build replaces
+		// the output.
+		var err error
+		if key, err = trust.ReadPrivateKey(o.signKey); err != nil {
+			return err
+		}
+		prev, err := trust.PreviousVersion(o.out)
+		if err != nil {
+			return err
+		}
+		finish = func(ctx context.Context, dir string) error {
+			signed, err = trust.Sign(ctx, dir, key, trust.SignOptions{Previous: prev})
+			return err
+		}
 	}
 	if !o.noValidate {
 		if err := o.check(ctx, app); err != nil {
@@ -90,9 +118,12 @@ func (o *repoBuildOptions) run(ctx context.Context, app *App) error {
 	}
 	// Build from the files, not from the loaded tree, so that only the
 	// output is in memory while it is written.
-	res, err := index.BuildFS(ctx, repo.DirFS(o.packages), o.out, index.Options{})
+	res, err := index.BuildFS(ctx, repo.DirFS(o.packages), o.out, index.Options{Finish: finish})
 	if err != nil {
 		return err
+	}
+	if signed != nil {
+		defer printSigned(app, o.out, key, signed)
 	}
 	for _, s := range res.Skipped {
 		fmt.Fprintf(app.Stderr, "universe: warning: skipped %s\n", s)
@@ -185,6 +216,7 @@ func (o *repoServeOptions) run(ctx context.Context, app *App) error {
 
 type repoAddOptions struct {
 	index int
+	trust string
 }
 
 func newRepoAddCmd(app *App, configPath *string) *cobra.Command {
@@ -196,14 +228,26 @@ func newRepoAddCmd(app *App, configPath *string) *cobra.Command {
 default the end of the list, before the built-in repository). The
 repository is fetched once as a check, as Cosmos does. URL is an http or
 https URL such as http://127.0.0.1:8086/repo, or builtin: for the
-repository embedded in this binary.`,
-		Example: `  universe repo add dev http://127.0.0.1:8086/repo --index 0`,
-		Args:    usageArgs(cobra.ExactArgs(2)),
+repository embedded in this binary.
+
+--trust makes it a signed repository: KEY is a public key file written by
+'universe repo keygen', or the key's fingerprint (at least its first 16 hex
+digits), in which case the key the repository serves (key.pub) is accepted
+only if its fingerprint matches. The key is stored in the configuration.
+A signed repository is used only while its signature verifies, has not
+expired and is not older than a version seen before, and while every file
+and package matches its signed digest. Repositories added without --trust
+are unverified: their per-package sha256 catches corruption, not tampering.`,
+		Example: `  universe repo add dev http://127.0.0.1:8086/repo --index 0
+  universe repo add corp https://repo.corp.example/repo --trust corp.pub
+  universe repo add corp https://repo.corp.example/repo --trust ab12cd34ef567890`,
+		Args: usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd.Context(), app, *configPath, args[0], args[1])
 		},
 	}
 	cmd.Flags().IntVar(&o.index, "index", -1, "position in the list, 0 = highest priority")
+	cmd.Flags().StringVar(&o.trust, "trust", "", "verify the repository's signature with this public key file or key fingerprint")
 	return cmd
 }
 
@@ -216,26 +260,47 @@ func (o *repoAddOptions) run(ctx context.Context, app *App, configFlag, name, ur
 	if err != nil {
 		return err
 	}
-	if err := cfg.Add(name, url, o.index); err != nil {
+	src := remote.Source{Name: name, URL: url}
+	if err := cfg.AddSource(src, o.index); err != nil {
 		return usagef("%v", err)
 	}
+	if o.trust != "" && url == remote.BuiltinURL {
+		return usagef("--trust: the built-in repository is verified against its embedded index")
+	}
+	signed := ""
 	if url != remote.BuiltinURL {
 		client, err := newRepoClient()
 		if err != nil {
 			return err
 		}
-		r, err := client.Open(ctx, remote.Source{Name: name, URL: url})
+		if o.trust != "" {
+			if src.PublicKey, err = trustedKey(ctx, client, url, o.trust); err != nil {
+				return fmt.Errorf("not added: %w", err)
+			}
+			// Store the key with the source just added.
+			for i := range cfg.Repositories {
+				if cfg.Repositories[i].Name == name {
+					cfg.Repositories[i] = src
+				}
+			}
+		}
+		r, err := client.Open(ctx, src)
 		if err != nil {
 			return fmt.Errorf("not added: %w", err)
 		}
 		if r.Stale != nil {
 			return fmt.Errorf("not added: repository %s: %w", name, r.Stale)
 		}
+		if r.Signed != nil {
+			signed = fmt.Sprintf(", signed version %d verified with key %s", r.Signed.Version, trust.Short(r.KeyFingerprint))
+		} else {
+			signed = ", unsigned"
+		}
 	}
 	if err := cfg.Save(path); err != nil {
 		return err
 	}
-	fmt.Fprintf(app.Stderr, "universe: added repository %s (%s)\n", name, url)
+	fmt.Fprintf(app.Stderr, "universe: added repository %s (%s%s)\n", name, url, signed)
 	return nil
 }
 
@@ -260,19 +325,26 @@ func newRepoListCmd(app *App, configPath *string) *cobra.Command {
 					Index int    `json:"index"`
 					Name  string `json:"name"`
 					URL   string `json:"url"`
+					// Trust is the trusted key's fingerprint, "unsigned"
+					// or "embedded index".
+					Trust string `json:"trust"`
 				}
 				items := []item{}
 				for i, s := range cfg.Repositories {
-					items = append(items, item{i, s.Name, s.URL})
+					items = append(items, item{i, s.Name, s.URL, s.Trust()})
 				}
 				return writeJSON(app.Stdout, items)
 			case "text":
 			default:
 				return usagef("unknown output format %q: use text or json", output)
 			}
-			w, flush := tableWriter(app.Stdout, "INDEX", "NAME", "URL")
+			w, flush := tableWriter(app.Stdout, "INDEX", "NAME", "URL", "TRUST")
 			for i, s := range cfg.Repositories {
-				fmt.Fprintf(w, "%d\t%s\t%s\n", i, s.Name, s.URL)
+				t := s.Trust()
+				if trust.IsFingerprint(t) {
+					t = "key " + trust.Short(t)
+				}
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", i, s.Name, s.URL, t)
 			}
 			return flush()
 		},
@@ -314,7 +386,11 @@ func newRepoClient() (*remote.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return remote.New(remote.Options{CacheDir: dir}), nil
+	state, err := remote.StateFile()
+	if err != nil {
+		return nil, err
+	}
+	return remote.New(remote.Options{CacheDir: dir, StateFile: state}), nil
 }
 
 // openCatalog opens every configured repository, in priority order. A
@@ -338,6 +414,13 @@ func openCatalog(ctx context.Context, app *App, configFlag string) (*catalog.Cat
 			tree, err := repo.Load(ctx, packages.FS())
 			if err != nil {
 				return nil, err
+			}
+			// The built-in packages must be the ones their embedded index
+			// pins; a binary built from a changed tree without 'go
+			// generate ./packages' refuses them.
+			if err := index.VerifyTree(tree, packages.Index()); err != nil {
+				fmt.Fprintf(app.Stderr, "universe: warning: refusing repository %s: the built-in packages differ from their embedded index (go generate ./packages): %v\n", s.Name, err)
+				continue
 			}
 			sources = append(sources, catalog.NewTree(s.Name, tree))
 			continue

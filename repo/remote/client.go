@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -27,6 +28,7 @@ import (
 	"github.com/universe-pm/universe/repo"
 	"github.com/universe-pm/universe/repo/catalog"
 	"github.com/universe-pm/universe/repo/index"
+	"github.com/universe-pm/universe/repo/trust"
 )
 
 // Options configure a Client. Zero values take the defaults.
@@ -51,13 +53,18 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// StateFile keeps the highest signed version accepted per signed
+	// repository (rollback protection); CacheDir/signed-versions.json
+	// when empty.
+	StateFile string
 }
 
 // Client fetches repositories, keeps them in an on-disk cache and
 // verifies native indexes.
 type Client struct {
-	http *retryablehttp.Client
-	opts Options
+	http  *retryablehttp.Client
+	opts  Options
+	state *trust.State
 }
 
 // New returns a Client.
@@ -86,6 +93,9 @@ func New(opts Options) *Client {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.StateFile == "" {
+		opts.StateFile = filepath.Join(opts.CacheDir, "signed-versions.json")
+	}
 	rc := retryablehttp.NewClient()
 	rc.HTTPClient = opts.HTTPClient
 	rc.RetryMax = opts.Retries
@@ -101,7 +111,7 @@ func New(opts Options) *Client {
 		}
 		return resp, nil
 	}
-	return &Client{http: rc, opts: opts}
+	return &Client{http: rc, opts: opts, state: trust.OpenState(opts.StateFile)}
 }
 
 // Accept is what the client sends: every index version it reads, the
@@ -128,10 +138,19 @@ type Repository struct {
 	// did not match its sha256.
 	Corrupted []error
 
+	// Signed is the verified signed document of a signed repository; nil
+	// for an unsigned one.
+	Signed *trust.Metadata
+	// KeyFingerprint is the fingerprint of the key Signed verified with.
+	KeyFingerprint string
+
 	dir  string
 	bad  []string
 	mu   sync.Mutex
 	memo map[string]*index.Index
+	// sums are the signed sha256 of every revision, by name and release,
+	// for a signed repository.
+	sums map[string]map[int]string
 }
 
 type cacheMeta struct {
@@ -143,7 +162,18 @@ type cacheMeta struct {
 	GeneratedAt string    `json:"generatedAt,omitempty"`
 	Corrupted   []string  `json:"corrupted,omitempty"`
 	BadPackages []string  `json:"badPackages,omitempty"`
+	// Envelope is the sha256 of the signed document the cached files were
+	// verified with (signed repositories).
+	Envelope string `json:"envelope,omitempty"`
 }
+
+// Files a signed repository's cache keeps beside the summary: the
+// envelope as fetched, and every entry's name, release and sha256 in index
+// order, which must hash to the signed index digest.
+const (
+	cacheEnvelope = "index.sig.json"
+	cacheDigests  = "digests.json"
+)
 
 // summary is what the cache keeps about one revision, for listing and
 // searching without reading the packages.
@@ -167,18 +197,42 @@ func (c *Client) cacheDir(src Source) string {
 // Open returns the repository src, from the cache while it is fresher than
 // the TTL, else fetched (with If-None-Match when cached). When the server
 // fails and a cached copy exists, that copy is returned with Stale set.
+//
+// A source with a PublicKey is signed: its envelope must verify with that
+// key, be unexpired and not older than the version seen before, and every
+// file must match its signed digest; otherwise Open returns a *TrustError
+// and never falls back to the cache. A cached copy that no longer
+// verifies (tampered with, expired) is fetched again.
 func (c *Client) Open(ctx context.Context, src Source) (*Repository, error) {
+	pub, err := src.Key()
+	if err != nil {
+		return nil, err
+	}
 	dir := c.cacheDir(src)
 	meta, _ := readMeta(dir)
-	if meta != nil && meta.URL == src.URL && c.opts.Now().Sub(meta.FetchedAt) < c.opts.TTL {
-		return c.cached(src, dir, meta), nil
+	var cached *Repository
+	if meta != nil && meta.URL == src.URL {
+		cached = c.cached(src, dir, meta)
+		if pub != nil {
+			if cached, err = c.verifyCached(cached, pub); err != nil {
+				cached, meta = nil, nil // not usable: fetch it all again
+			}
+		}
+	} else {
+		meta = nil
 	}
-	r, err := c.fetch(ctx, src, dir, meta)
+	if cached != nil && c.opts.Now().Sub(meta.FetchedAt) < c.opts.TTL {
+		return cached, nil
+	}
+	r, err := c.fetch(ctx, src, dir, meta, pub)
 	if err != nil {
-		if meta != nil && meta.URL == src.URL && ctx.Err() == nil {
-			r := c.cached(src, dir, meta)
-			r.Stale = err
-			return r, nil
+		var te *TrustError
+		if errors.As(err, &te) {
+			return nil, err
+		}
+		if cached != nil && ctx.Err() == nil {
+			cached.Stale = err
+			return cached, nil
 		}
 		return nil, fmt.Errorf("repository %s (%s): %w", src.Name, src.URL, err)
 	}
@@ -208,7 +262,27 @@ func readMeta(dir string) (*cacheMeta, error) {
 	return m, nil
 }
 
-func (c *Client) fetch(ctx context.Context, src Source, dir string, meta *cacheMeta) (*Repository, error) {
+func (c *Client) fetch(ctx context.Context, src Source, dir string, meta *cacheMeta, pub ed25519.PublicKey) (*Repository, error) {
+	var sig *signedFetch
+	if pub != nil {
+		var err error
+		if sig, err = c.fetchSignature(ctx, src, pub); err != nil {
+			return nil, err
+		}
+		if meta != nil && meta.Envelope == sig.env.Hash() {
+			// The same generation as the cache: nothing else to fetch.
+			meta.FetchedAt = c.opts.Now()
+			if err := writeJSONFile(filepath.Join(dir, "meta.json"), meta); err != nil {
+				return nil, err
+			}
+			r, err := c.verifyCached(c.cached(src, dir, meta), pub)
+			if err != nil {
+				return nil, err
+			}
+			return r, c.record(src, sig)
+		}
+		meta = nil // another generation: no If-None-Match
+	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, src.URL, nil)
 	if err != nil {
 		return nil, err
@@ -242,9 +316,28 @@ func (c *Client) fetch(ctx context.Context, src Source, dir string, meta *cacheM
 	if err != nil {
 		return nil, err
 	}
+	if sig != nil {
+		if media != 6 {
+			return nil, sig.refuse(fmt.Errorf("%w: a v%d index", trust.ErrFileDigest, media),
+				"repository '%s' is signed but answered a v%d index, not its signed native index: refusing it", src.Name, media)
+		}
+		if err := sig.meta.Check(index.NativeFile, body); err != nil {
+			return nil, sig.refuse(err, "%s of repository '%s' does not match its signed index version %d (%v): files from different generations or tampered; refusing the repository",
+				index.NativeFile, src.Name, sig.meta.Version, err)
+		}
+	}
 	ix, err := index.Decode(body)
 	if err != nil {
 		return nil, fmt.Errorf("decoding the index: %w", err)
+	}
+	if sig != nil {
+		if err := index.VerifyAll(ix); err != nil {
+			return nil, sig.refuse(err, "signed index of repository '%s' is inconsistent: %v", src.Name, err)
+		}
+		if ix.Digest != sig.meta.IndexDigest {
+			return nil, sig.refuse(trust.ErrFileDigest, "index digest of repository '%s' is %s, the signature says %s: refusing it",
+				src.Name, ix.Digest, sig.meta.IndexDigest)
+		}
 	}
 	m := &cacheMeta{URL: src.URL, ETag: resp.Header.Get("ETag"), Media: media, FetchedAt: c.opts.Now(),
 		Digest: ix.Digest, GeneratedAt: ix.GeneratedAt}
@@ -266,20 +359,37 @@ func (c *Client) fetch(ctx context.Context, src Source, dir string, meta *cacheM
 			}
 		}
 	}
-	if err := writeCache(dir, ix, bad, m); err != nil {
+	var extra map[string][]byte
+	if sig != nil {
+		m.Envelope = sig.env.Hash()
+		digests := make([]signedEntry, len(ix.Entries))
+		for i, e := range ix.Entries {
+			digests[i] = signedEntry{e.Name, e.Release, e.SHA256}
+		}
+		dj, err := json.Marshal(digests)
+		if err != nil {
+			return nil, fmt.Errorf("caching: %w", err)
+		}
+		extra = map[string][]byte{cacheEnvelope: sig.data, cacheDigests: dj}
+	}
+	if err := writeCache(dir, ix, bad, m, extra); err != nil {
 		return nil, err
 	}
-	return c.cached(src, dir, m), nil
+	r := c.cached(src, dir, m)
+	if sig != nil {
+		r, err = c.verifyCached(r, pub)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.record(src, sig); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
 }
 
 // digestOf is the native index's top-level digest over its entries.
-func digestOf(entries []index.Entry) string {
-	h := sha256.New()
-	for _, e := range entries {
-		fmt.Fprintf(h, "%s\t%d\t%s\n", e.Name, e.Release, e.SHA256)
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
-}
+func digestOf(entries []index.Entry) string { return index.ComputeDigest(entries) }
 
 func mediaVersion(ct string) (int, error) {
 	mt, params, err := mime.ParseMediaType(ct)
@@ -327,7 +437,7 @@ func (c *Client) readBody(resp *http.Response) ([]byte, error) {
 
 // writeCache writes the repository's summary and one file per package
 // into a fresh directory, then swaps it in.
-func writeCache(dir string, ix *index.Index, bad map[string]bool, m *cacheMeta) error {
+func writeCache(dir string, ix *index.Index, bad map[string]bool, m *cacheMeta, extra map[string][]byte) error {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return fmt.Errorf("caching: %w", err)
 	}
@@ -369,6 +479,11 @@ func writeCache(dir string, ix *index.Index, bad map[string]bool, m *cacheMeta) 
 	}
 	if err := writeJSONFile(filepath.Join(tmp, "summary.json"), sums); err != nil {
 		return err
+	}
+	for name, data := range extra {
+		if err := os.WriteFile(filepath.Join(tmp, name), data, 0o644); err != nil {
+			return fmt.Errorf("caching: %w", err)
+		}
 	}
 	if err := writeJSONFile(filepath.Join(tmp, "meta.json"), m); err != nil {
 		return err
@@ -429,8 +544,8 @@ func (r *Repository) Package(ctx context.Context, name string) (*repo.Package, e
 	}
 	if r.Media == 6 {
 		for i := range ix.Entries {
-			if err := ix.Entries[i].Verify(); err != nil {
-				return nil, fmt.Errorf("repository %s: %w", r.Source.Name, err)
+			if err := r.verifyEntry(&ix.Entries[i]); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -450,9 +565,12 @@ func (r *Repository) Releases(ctx context.Context, name string) ([]catalog.Relea
 	if err != nil || ix == nil {
 		return nil, err
 	}
-	rs := make([]catalog.Release, len(ix.Entries))
-	for i, e := range ix.Entries {
-		rs[i] = catalog.Release{Release: e.Release, Version: e.Version, Yanked: e.Yanked}
+	rs := make([]catalog.Release, 0, len(ix.Entries))
+	for _, e := range ix.Entries {
+		if r.sums != nil && r.sums[name][e.Release] != e.SHA256 {
+			continue // not signed: Revision would refuse it
+		}
+		rs = append(rs, catalog.Release{Release: e.Release, Version: e.Version, Yanked: e.Yanked})
 	}
 	slices.SortFunc(rs, func(a, b catalog.Release) int { return a.Release - b.Release })
 	return rs, nil
@@ -472,8 +590,8 @@ func (r *Repository) Revision(ctx context.Context, name string, release int) (*r
 				continue
 			}
 			if r.Media == 6 {
-				if err := e.Verify(); err != nil {
-					return nil, fmt.Errorf("repository %s: %w", r.Source.Name, err)
+				if err := r.verifyEntry(e); err != nil {
+					return nil, err
 				}
 			}
 			p, err := index.Package(ctx, name, []index.Entry{*e})
@@ -543,8 +661,7 @@ func (c *Client) FetchPackage(ctx context.Context, r *Repository, name string) (
 	if len(want) == 0 {
 		return nil, fmt.Errorf("repository %s: package [%s]: %w", r.Source.Name, name, catalog.ErrPackageNotFound)
 	}
-	base := strings.TrimSuffix(strings.TrimSuffix(r.Source.URL, "/"), "/repo")
-	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, base+"/package/"+name, nil)
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, baseURL(r.Source.URL)+"/package/"+name, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -566,6 +683,14 @@ func (c *Client) FetchPackage(ctx context.Context, r *Repository, name string) (
 	if err != nil {
 		return nil, fmt.Errorf("repository %s: package %s: %w", r.Source.Name, name, err)
 	}
+	if r.Signed != nil {
+		file := index.SplitFile(index.NativeDir, name)
+		if err := r.Signed.Check(file, body); err != nil {
+			return nil, &TrustError{Repository: r.Source.Name, Key: r.KeyFingerprint, Err: err,
+				msg: fmt.Sprintf("package file %s of repository '%s' does not match the signed index version %d (%v): files from different generations or tampered; refusing it",
+					file, r.Source.Name, r.Signed.Version, err)}
+		}
+	}
 	ix, err := index.Decode(body)
 	if err != nil {
 		return nil, fmt.Errorf("repository %s: package %s: %w", r.Source.Name, name, err)
@@ -575,8 +700,8 @@ func (c *Client) FetchPackage(ctx context.Context, r *Repository, name string) (
 		if e.Name != name {
 			return nil, fmt.Errorf("repository %s: package %s: the file holds %s", r.Source.Name, name, e.Name)
 		}
-		if err := e.Verify(); err != nil {
-			return nil, fmt.Errorf("repository %s: %w", r.Source.Name, err)
+		if err := r.verifyEntry(e); err != nil {
+			return nil, err
 		}
 		if sum, ok := want[e.Release]; !ok || sum != e.SHA256 {
 			return nil, fmt.Errorf("repository %s: %s release %d: %w: the index says %q", r.Source.Name, name, e.Release, index.ErrDigest, sum)

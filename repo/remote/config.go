@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/universe-pm/universe/repo/trust"
 )
 
 // BuiltinName and BuiltinURL name the built-in repository (the packages
@@ -23,6 +26,38 @@ const (
 type Source struct {
 	Name string `json:"name"`
 	URL  string `json:"url"`
+	// PublicKey is the PEM "PUBLIC KEY" the repository's signed index
+	// must verify with; empty for an unsigned (unverified) repository.
+	PublicKey string `json:"publicKey,omitempty"`
+}
+
+// Key decodes PublicKey; nil for an unsigned repository.
+func (s Source) Key() (ed25519.PublicKey, error) {
+	if s.PublicKey == "" {
+		return nil, nil
+	}
+	pub, err := trust.ParsePublicKey([]byte(s.PublicKey))
+	if err != nil {
+		return nil, fmt.Errorf("repository %s: the trusted key in the configuration: %w", s.Name, err)
+	}
+	return pub, nil
+}
+
+// Trust describes how the repository is verified: the trusted key's
+// fingerprint, "unsigned", or "embedded index" for the built-in
+// repository.
+func (s Source) Trust() string {
+	if s.Builtin() {
+		return "embedded index"
+	}
+	pub, err := s.Key()
+	if err != nil {
+		return "invalid key"
+	}
+	if pub == nil {
+		return "unsigned"
+	}
+	return trust.Fingerprint(pub)
 }
 
 // Builtin reports whether the source is the built-in repository.
@@ -65,6 +100,22 @@ func ConfigPath(flag string) (string, error) {
 		dir = filepath.Join(home, ".config")
 	}
 	return filepath.Join(dir, "universe", "config.json"), nil
+}
+
+// StateFile returns the file that keeps the highest signed version seen
+// per signed repository: $XDG_CONFIG_HOME/universe/signed-versions.json
+// (with XDG's ~/.config default). It lives with the configuration, not in
+// the cache, so that clearing the cache does not reopen rollbacks.
+func StateFile() (string, error) {
+	dir := os.Getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("locating the configuration: %w", err)
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "universe", "signed-versions.json"), nil
 }
 
 // CacheDir returns $XDG_CACHE_HOME/universe (with XDG's ~/.cache default).
@@ -129,8 +180,20 @@ func (c *Config) Save(path string) error {
 // which stays last). The URL must be http or https, or BuiltinURL to restore the
 // built-in repository. Names and URLs are unique (ErrDuplicate).
 func (c *Config) Add(name, rawURL string, index int) error {
+	return c.AddSource(Source{Name: name, URL: rawURL}, index)
+}
+
+// AddSource is Add for a source that may carry a trusted key.
+func (c *Config) AddSource(src Source, index int) error {
+	name, rawURL := src.Name, src.URL
 	if name == "" {
 		return errors.New("repository name is empty")
+	}
+	if _, err := src.Key(); err != nil {
+		return err
+	}
+	if src.PublicKey != "" && rawURL == BuiltinURL {
+		return errors.New("the built-in repository is verified against its embedded index, not a key")
 	}
 	if rawURL != BuiltinURL {
 		u, err := url.Parse(rawURL)
@@ -159,7 +222,7 @@ func (c *Config) Add(name, rawURL string, index int) error {
 	if index == n && n > 0 && c.Repositories[n-1].Builtin() {
 		index = n - 1 // the built-in repository stays last
 	}
-	c.Repositories = slices.Insert(c.Repositories, index, Source{Name: name, URL: rawURL})
+	c.Repositories = slices.Insert(c.Repositories, index, src)
 	return nil
 }
 

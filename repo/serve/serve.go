@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/universe-pm/universe/repo/index"
+	"github.com/universe-pm/universe/repo/trust"
 )
 
 // Options adjust a Server.
@@ -257,6 +258,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			s.file(w, r, name, index.MediaType(mv), false)
 			return
 		}
+		switch name {
+		case trust.SignatureFile:
+			s.file(w, r, name, "application/json", false)
+			return
+		case trust.KeyFile:
+			s.file(w, r, name, "application/x-pem-file", false)
+			return
+		}
 		http.NotFound(w, r)
 	}
 }
@@ -306,6 +315,11 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request, name, contentType 
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Cache-Control", "public, max-age=60")
+	if name == trust.SignatureFile {
+		// Revalidated every time, so that a cache between server and
+		// client does not pair an old signature with a new index.
+		h.Set("Cache-Control", "no-cache")
+	}
 	if negotiated {
 		h.Set("Vary", "Accept, User-Agent, Accept-Encoding")
 	} else {
