@@ -82,3 +82,26 @@ func TestIndexCatchesChange(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkVerifyBuiltin is what every command reading the built-in
+// repository pays to check it against the embedded index.
+func BenchmarkVerifyBuiltin(b *testing.B) {
+	tree, err := repo.Load(context.Background(), packages.FS())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := index.VerifyTree(tree, packages.Index()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLoadBuiltin loads the built-in repository, for comparison.
+func BenchmarkLoadBuiltin(b *testing.B) {
+	for b.Loop() {
+		if _, err := repo.Load(context.Background(), packages.FS()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

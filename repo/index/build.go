@@ -558,6 +558,42 @@ var errNotObject = errors.New("package.json is not a JSON object")
 // marathon, config, command when their files are non-empty) and
 // serialises it in every form the outputs need.
 func entryOf(rev *repo.Revision, scratch *[]byte) (*revOut, error) {
+	e, err := entryObject(rev)
+	if err != nil {
+		return nil, err
+	}
+	o := &revOut{name: e.String("name"), minDcos: e.String("minDcosReleaseVersion")}
+	if o.name == "" {
+		o.name = rev.Package
+	}
+	o.rel = rev.Release
+	o.yanked = rev.Yanked
+	// Encode into the worker's scratch buffer and keep an exact copy.
+	enc := func(v any) []byte {
+		*scratch = Append((*scratch)[:0], v)
+		return bytes.Clone(*scratch)
+	}
+	is6 := e.String("packagingVersion") == "6.0"
+	if is6 {
+		o.native = enc(e)
+		o.v5 = enc(downgrade(e, 5))
+		o.v4 = enc(downgrade(e, 4))
+	} else {
+		o.v5 = enc(e)
+		o.v4 = o.v5
+	}
+	if v3 := below110(e, is6); v3 != e {
+		o.v3 = enc(v3)
+	} else {
+		o.v3 = o.v5
+	}
+	s := sha256.Sum256(o.nativeBytes())
+	o.sum = hex.EncodeToString(s[:])
+	return o, nil
+}
+
+// entryObject is a revision's native index entry, without its sha256.
+func entryObject(rev *repo.Revision) (*Object, error) {
 	if rev.PackageJSON == nil {
 		return nil, errors.New("no package.json")
 	}
@@ -593,34 +629,19 @@ func entryOf(rev *repo.Revision, scratch *[]byte) (*revOut, error) {
 			e.Set(f.key, v)
 		}
 	}
-	o := &revOut{name: e.String("name"), minDcos: e.String("minDcosReleaseVersion")}
-	if o.name == "" {
-		o.name = rev.Package
+	return e, nil
+}
+
+// nativeSum is the sha256 Build records for a revision: that of its
+// native entry.
+func nativeSum(rev *repo.Revision, scratch *[]byte) (string, error) {
+	e, err := entryObject(rev)
+	if err != nil {
+		return "", err
 	}
-	o.rel = rev.Release
-	o.yanked = rev.Yanked
-	// Encode into the worker's scratch buffer and keep an exact copy.
-	enc := func(v any) []byte {
-		*scratch = Append((*scratch)[:0], v)
-		return bytes.Clone(*scratch)
-	}
-	is6 := e.String("packagingVersion") == "6.0"
-	if is6 {
-		o.native = enc(e)
-		o.v5 = enc(downgrade(e, 5))
-		o.v4 = enc(downgrade(e, 4))
-	} else {
-		o.v5 = enc(e)
-		o.v4 = o.v5
-	}
-	if v3 := below110(e, is6); v3 != e {
-		o.v3 = enc(v3)
-	} else {
-		o.v3 = o.v5
-	}
-	s := sha256.Sum256(o.nativeBytes())
-	o.sum = hex.EncodeToString(s[:])
-	return o, nil
+	*scratch = Append((*scratch)[:0], e)
+	s := sha256.Sum256(*scratch)
+	return hex.EncodeToString(s[:]), nil
 }
 
 // downgrade returns a 6.0 entry as a packagingVersion n.0 entry: without

@@ -525,10 +525,13 @@ func (r *Repository) Summaries(ctx context.Context) ([]catalog.Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]catalog.Summary, len(s))
-	for i, e := range s {
-		out[i] = catalog.Summary{Name: e.Name, Version: e.Version, Release: e.Release, Description: e.Description,
-			Tags: e.Tags, Selected: e.Selected, Framework: e.Framework}
+	out := make([]catalog.Summary, 0, len(s))
+	for _, e := range s {
+		if r.sums != nil && r.sums[e.Name][e.Release] != e.SHA256 {
+			continue // not a signed revision
+		}
+		out = append(out, catalog.Summary{Name: e.Name, Version: e.Version, Release: e.Release, Description: e.Description,
+			Tags: e.Tags, Selected: e.Selected, Framework: e.Framework})
 	}
 	return out, nil
 }

@@ -49,7 +49,7 @@ func (c *counting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.h.ServeHTTP(w, r)
 }
 
-func serveDir(t *testing.T, dir string) (*httptest.Server, *counting) {
+func serveDir(t testing.TB, dir string) (*httptest.Server, *counting) {
 	t.Helper()
 	s, err := serve.New(dir, serve.Options{})
 	if err != nil {

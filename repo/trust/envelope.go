@@ -264,6 +264,11 @@ func Sign(ctx context.Context, dir string, key ed25519.PrivateKey, opts SignOpti
 		return nil, fmt.Errorf("signing %s: %w", filepath.Join(dir, index.NativeFile), err)
 	}
 	m.IndexDigest = ix.Digest
+	type seenFile struct {
+		fi   fs.FileInfo
+		meta FileMeta
+	}
+	linked := map[int64][]seenFile{}
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -288,11 +293,25 @@ func Sign(ctx context.Context, dir string, key ed25519.PrivateKey, opts SignOpti
 		if rel == SignatureFile || rel == KeyFile {
 			return nil
 		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		// Build hard-links split files that repeat across DC/OS releases:
+		// hash each file once.
+		for _, l := range linked[fi.Size()] {
+			if os.SameFile(l.fi, fi) {
+				m.Files[rel] = l.meta
+				return nil
+			}
+		}
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return err
 		}
-		m.Files[rel] = FileMeta{SHA256: Hash(data), Size: int64(len(data))}
+		fm := FileMeta{SHA256: Hash(data), Size: int64(len(data))}
+		m.Files[rel] = fm
+		linked[fi.Size()] = append(linked[fi.Size()], seenFile{fi, fm})
 		return nil
 	})
 	if err != nil {
