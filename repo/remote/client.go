@@ -271,12 +271,13 @@ func (c *Client) fetch(ctx context.Context, src Source, dir string, meta *cacheM
 		}
 		if meta != nil && meta.Envelope == sig.env.Hash() {
 			// The same generation as the cache: nothing else to fetch.
-			meta.FetchedAt = c.opts.Now()
-			if err := writeJSONFile(filepath.Join(dir, "meta.json"), meta); err != nil {
-				return nil, err
-			}
 			r, err := c.verifyCached(c.cached(src, dir, meta), pub)
 			if err != nil {
+				return nil, err
+			}
+			meta.FetchedAt = c.opts.Now()
+			r.FetchedAt = meta.FetchedAt
+			if err := writeJSONFile(filepath.Join(dir, "meta.json"), meta); err != nil {
 				return nil, err
 			}
 			return r, c.record(src, sig)
