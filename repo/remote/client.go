@@ -211,10 +211,11 @@ func (c *Client) Open(ctx context.Context, src Source) (*Repository, error) {
 	dir := c.cacheDir(src)
 	meta, _ := readMeta(dir)
 	var cached *Repository
+	var cacheErr error
 	if meta != nil && meta.URL == src.URL {
 		cached = c.cached(src, dir, meta)
 		if pub != nil {
-			if cached, err = c.verifyCached(cached, pub); err != nil {
+			if cached, cacheErr = c.verifyCached(cached, pub); cacheErr != nil {
 				cached, meta = nil, nil // not usable: fetch it all again
 			}
 		}
@@ -233,6 +234,9 @@ func (c *Client) Open(ctx context.Context, src Source) (*Repository, error) {
 		if cached != nil && ctx.Err() == nil {
 			cached.Stale = err
 			return cached, nil
+		}
+		if cacheErr != nil {
+			return nil, fmt.Errorf("repository %s (%s): %w; and the cached copy is refused: %w", src.Name, src.URL, err, cacheErr)
 		}
 		return nil, fmt.Errorf("repository %s (%s): %w", src.Name, src.URL, err)
 	}

@@ -356,6 +356,24 @@ func TestSignedTamperedCache(t *testing.T) {
 		t.Errorf("Releases(tampered cache) = %v, want the 2 signed ones", rs)
 	}
 
+	// A summary whose sha256 is not the signed one is not listed.
+	summary := filepath.Join(filepath.Dir(filepath.Dir(matches[0])), "summary.json")
+	sj, _ := os.ReadFile(summary)
+	write(t, summary, bytes.Replace(sj, []byte(e.SHA256), []byte(sum), 1))
+	r, err = c.Open(ctx, f.src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums, err := r.Summaries(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sums {
+		if s.Name == "hdfs" && s.Release == 100 {
+			t.Error("Summaries lists a revision whose cached sha256 is not signed")
+		}
+	}
+
 	// Digests changed to match the tampered package: the cache no longer
 	// hashes to the signed digest, so it is fetched again.
 	digests := filepath.Join(filepath.Dir(filepath.Dir(matches[0])), "digests.json")
@@ -388,5 +406,30 @@ func TestFetchKey(t *testing.T) {
 	}
 	if _, err := f.c.FetchKey(ctx, f.src.URL, f.fp[:15]); err == nil {
 		t.Error("FetchKey(15 hex digits) = nil error")
+	}
+}
+
+// TestSignedStale: when the server fails, a verified cached copy is used
+// (marked stale) until its signature expires; then the repository is
+// refused.
+func TestSignedStale(t *testing.T) {
+	f := newSigned(t)
+	ctx := context.Background()
+	f.buildSigned(t, f.tree, f.dir, trust.SignOptions{ExpiresIn: 48 * time.Hour})
+	if _, err := f.c.Open(ctx, f.src); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(f.dir) // the server answers 500 from now on
+	f.now = f.now.Add(time.Hour)
+	r, err := f.c.Open(ctx, f.src)
+	if err != nil || r.Stale == nil || r.Signed == nil || r.Signed.Version != 2 {
+		t.Fatalf("Open(server down) = %+v, %v; want the verified cache, stale", r, err)
+	}
+	if _, err := r.Revision(ctx, "hdfs", 300); err != nil {
+		t.Errorf("Revision from the stale cache = %v", err)
+	}
+	f.now = f.now.Add(72 * time.Hour)
+	if r, err := f.c.Open(ctx, f.src); !errors.Is(err, trust.ErrExpired) || !strings.Contains(err.Error(), "server answered 500") {
+		t.Errorf("Open(server down, cache expired) = %+v, %v; want the server's failure and the expiry", r, err)
 	}
 }
