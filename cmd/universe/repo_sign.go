@@ -83,7 +83,7 @@ The version is one more than the one signed in DIR before, unless
 	f := cmd.Flags()
 	f.StringVar(&o.key, "key", "", "private key written by 'universe repo keygen' (PREFIX.key)")
 	f.StringVar(&o.dir, "dir", "", "directory written by 'universe repo build'")
-	f.Int64Var(&o.version, "version", 0, "version to sign (default: the previous signed version + 1, else 1)")
+	f.Int64Var(&o.version, "version", 0, "version to sign, above the one signed in DIR before (default: that version + 1, else 1)")
 	f.StringVar(&o.expires, "expires", "2160h", "validity: a duration (2160h = 90 days) or a date (2027-06-30 or RFC 3339)")
 	return cmd
 }

@@ -183,7 +183,8 @@ func (m *Metadata) Expired(now time.Time) bool { return now.After(m.Expires) }
 // SignOptions adjust Sign.
 type SignOptions struct {
 	// Version is the version to sign; 0 for one more than Previous (or
-	// than the envelope in the directory), else 1.
+	// than the envelope in the directory), else 1. It must be above the
+	// version of the envelope in the directory.
 	Version int64
 	// Previous is the version signed before, when the envelope in the
 	// directory is gone (a rebuild replaced it); 0 when unknown.
@@ -232,12 +233,14 @@ func Sign(ctx context.Context, dir string, key ed25519.PrivateKey, opts SignOpti
 	t := now().UTC().Truncate(time.Second)
 	m := &Metadata{Type: MetadataType, FormatVersion: FormatVersion, Version: opts.Version, SignedAt: t,
 		Expires: opts.Expires.UTC(), Files: map[string]FileMeta{}}
+	prev, err := PreviousVersion(dir)
+	if err != nil {
+		return nil, err
+	}
 	if m.Version == 0 {
-		prev, err := PreviousVersion(dir)
-		if err != nil {
-			return nil, err
-		}
 		m.Version = max(prev, opts.Previous) + 1
+	} else if m.Version <= prev {
+		return nil, fmt.Errorf("version %d is not above version %d signed in %s: clients that have seen version %d would refuse it", m.Version, prev, dir, prev)
 	}
 	if m.Version < 1 {
 		return nil, fmt.Errorf("version %d: want 1 or more", m.Version)

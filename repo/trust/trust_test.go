@@ -156,11 +156,15 @@ func TestSignVerify(t *testing.T) {
 	if m, _ := trust.Sign(context.Background(), dir, key, trust.SignOptions{Previous: 9}); m == nil || m.Version != 10 {
 		t.Errorf("Sign with Previous 9 = %v, want version 10", m)
 	}
-	if m, _ := trust.Sign(context.Background(), dir, key, trust.SignOptions{Version: 4}); m == nil || m.Version != 4 {
-		t.Errorf("Sign --version 4 = %v, want version 4", m)
+	if m, _ := trust.Sign(context.Background(), dir, key, trust.SignOptions{Version: 40}); m == nil || m.Version != 40 {
+		t.Errorf("Sign --version 40 = %v, want version 40", m)
 	}
-	if v, err := trust.PreviousVersion(dir); v != 4 || err != nil {
-		t.Errorf("PreviousVersion = %d, %v; want 4", v, err)
+	if v, err := trust.PreviousVersion(dir); v != 40 || err != nil {
+		t.Errorf("PreviousVersion = %d, %v; want 40", v, err)
+	}
+	if _, err := trust.Sign(context.Background(), dir, key, trust.SignOptions{Version: 40}); err == nil ||
+		!strings.Contains(err.Error(), "version 40 is not above version 40 signed in") {
+		t.Errorf("Sign --version 40 again = %v, want a refusal", err)
 	}
 	if _, err := trust.Sign(context.Background(), dir, key, trust.SignOptions{Expires: now.Add(-time.Hour)}); err == nil {
 		t.Error("Sign with an expiry in the past = nil error")
