@@ -104,8 +104,9 @@ func (o *repoBuildOptions) run(ctx context.Context, app *App) error {
 			return err
 		}
 		finish = func(ctx context.Context, dir string) error {
-			signed, err = trust.Sign(ctx, dir, key, trust.SignOptions{Previous: prev})
-			return err
+			var serr error
+			signed, serr = trust.Sign(ctx, dir, key, trust.SignOptions{Previous: prev})
+			return serr
 		}
 	}
 	if !o.noValidate {
