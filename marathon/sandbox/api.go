@@ -1051,7 +1051,7 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 // AdminHelp documents the admin API served under /_sandbox/.
 const AdminHelp = `universe sandbox admin API (not part of Marathon's API):
 GET  /_sandbox/faults   the active faults as JSON
-PUT  /_sandbox/faults   replace them: {"latency":"50ms","errorRate":0.2,"dropRate":0.1,"failHealth":"/web*","failTasks":"/db"}
+PUT  /_sandbox/faults   replace them: {"latency":"50ms","errorRate":0.2,"dropRate":0.1,"failHealth":"/web*","failTasks":"/db","hang":"/slow"}
 GET  /_sandbox/agents   agents with used, free and total resources
 POST /_sandbox/agents   add an agent: {"cpus":4,"mem":16384,"disk":65536}
 GET  /_sandbox/events   the event log, in order

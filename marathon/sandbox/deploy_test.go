@@ -617,3 +617,35 @@ func TestAgentPorts(t *testing.T) {
 		}
 	}
 }
+
+func TestHangKeepsDeploymentsUntilLifted(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	s, err := sandbox.New(sandbox.Config{Speed: 1, Clock: clock, Faults: sandbox.Faults{Hang: "/slow*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httpServer(t, s)
+	post(t, srv, "/v2/apps", `{"id":"/slow","cmd":"sleep 100"}`)
+	post(t, srv, "/v2/apps", `{"id":"/fast","cmd":"sleep 100"}`)
+	clock.t = clock.t.Add(time.Hour)
+	s.Settle()
+	var ds []struct{ AffectedApps []string }
+	get(t, srv, "/v2/deployments", &ds)
+	if len(ds) != 1 || len(ds[0].AffectedApps) != 1 || ds[0].AffectedApps[0] != "/slow" {
+		t.Fatalf("deployments after an hour = %+v, want only /slow's, hung", ds)
+	}
+	var env struct {
+		App struct{ TasksStaged, TasksRunning int }
+	}
+	get(t, srv, "/v2/apps/slow", &env)
+	if env.App.TasksStaged != 1 || env.App.TasksRunning != 0 {
+		t.Errorf("/slow tasks staged %d running %d, want 1 staged", env.App.TasksStaged, env.App.TasksRunning)
+	}
+	s.SetFaults(sandbox.Faults{})
+	clock.t = clock.t.Add(time.Minute)
+	s.Settle()
+	get(t, srv, "/v2/deployments", &ds)
+	if len(ds) != 0 {
+		t.Errorf("deployments after lifting the fault = %+v, want none", ds)
+	}
+}

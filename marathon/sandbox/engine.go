@@ -619,10 +619,13 @@ func (s *Server) converge(a *appState, now time.Time) (changed, stable bool) {
 	n := a.instances()
 	failTasks := globMatch(s.faults.FailTasks, a.ID)
 	failHealth := globMatch(s.faults.FailHealth, a.ID)
+	hang := globMatch(s.faults.Hang, a.ID)
 	stable = true
 	// Task transitions.
 	for _, t := range append([]*task(nil), a.Tasks...) {
 		switch {
+		case t.State == "TASK_STAGING" && hang:
+			// Stays staged; lifting the fault (SetFaults) wakes the app.
 		case t.State == "TASK_STAGING" && !now.Before(t.RunningAt):
 			if failTasks {
 				s.kill(a, t, "TASK_FAILED")

@@ -71,6 +71,9 @@ type Faults struct {
 	// FailTasks is a glob on app ids whose tasks fail and are relaunched
 	// with backoff.
 	FailTasks string `json:"failTasks"`
+	// Hang is a glob on app ids whose new tasks stay staged (no offer
+	// ever fits), so their deployments never finish until it is lifted.
+	Hang string `json:"hang,omitempty"`
 }
 
 // Duration is a time.Duration written in JSON as a Go duration string.
