@@ -299,3 +299,57 @@ func readLock(path string) (*Lock, error) {
 	l.path = path
 	return &l, nil
 }
+
+// Locks returns the locks held on cluster's packages, sorted by package,
+// whether their owners still run or not.
+func (s *Store) Locks(cluster string) ([]Lock, error) {
+	dir := filepath.Dir(s.lockPath(cluster, "x"))
+	des, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading locks: %w", err)
+	}
+	var out []Lock
+	for _, de := range des {
+		if !strings.HasSuffix(de.Name(), ".lock") {
+			continue
+		}
+		l, err := readLock(filepath.Join(dir, de.Name()))
+		if err != nil || l.Cluster != cluster {
+			continue
+		}
+		out = append(out, *l)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Package < out[j].Package })
+	return out, nil
+}
+
+// PruneStale removes the locks on cluster whose owner is gone (a process
+// of this host that no longer runs) or that expired, and returns them. An
+// interrupted install's locks are taken over when it is resumed; an
+// interrupted uninstall or upgrade keeps no journal entry, so its locks
+// stay until pruned (or taken over by the next change of those packages).
+func (s *Store) PruneStale(cluster string) ([]Lock, error) {
+	locks, err := s.Locks(cluster)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out []Lock
+	for _, l := range locks {
+		if l.Owner.Alive() && !now.After(l.Expires) {
+			continue
+		}
+		// Remove it only if it is still the lock just read.
+		if cur, err := readLock(l.path); err != nil || cur.Install != l.Install || cur.Owner != l.Owner || !cur.Taken.Equal(l.Taken) {
+			continue
+		}
+		if err := os.Remove(l.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return out, fmt.Errorf("removing the stale lock on %s: %w", l.Package, err)
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}

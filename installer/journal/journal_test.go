@@ -128,3 +128,62 @@ func TestJournalUnfinished(t *testing.T) {
 		t.Errorf("Unfinished (-want +got):\n%s", diff)
 	}
 }
+
+func TestPruneStaleRemovesOnlyGoneAndExpiredLocks(t *testing.T) {
+	dir := t.TempDir()
+	st := &journal.Store{Dir: dir}
+	for _, id := range []string{"gone", "expired", "live", "remote"} {
+		if _, _, err := st.Acquire("c", id, []string{id}, time.Hour, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := st.Acquire("other", "gone-elsewhere", []string{"gone"}, time.Hour, false); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	rewrite := func(pkg string, f func(m map[string]any)) {
+		matches, _ := filepath.Glob(filepath.Join(dir, "locks", "*", pkg+".lock"))
+		for _, path := range matches {
+			var m map[string]any
+			data, _ := os.ReadFile(path)
+			json.Unmarshal(data, &m)
+			if m["cluster"] != "c" {
+				continue
+			}
+			f(m)
+			data, _ = json.Marshal(m)
+			os.WriteFile(path, data, 0o644)
+		}
+	}
+	rewrite("gone", func(m map[string]any) { m["owner"] = map[string]any{"pid": 1 << 30, "host": host} })
+	rewrite("expired", func(m map[string]any) {
+		m["owner"] = map[string]any{"pid": 1, "host": "elsewhere"}
+		m["expires"] = time.Now().Add(-time.Minute).Format(time.RFC3339)
+	})
+	rewrite("remote", func(m map[string]any) { m["owner"] = map[string]any{"pid": 1, "host": "elsewhere"} })
+	pruned, err := st.PruneStale("c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range pruned {
+		got = append(got, l.Package+" "+l.Install)
+	}
+	if diff := cmp.Diff([]string{"expired expired", "gone gone"}, got); diff != "" {
+		t.Errorf("PruneStale (-want +got):\n%s", diff)
+	}
+	left, err := st.Locks("c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for _, l := range left {
+		got = append(got, l.Package+" "+l.Install)
+	}
+	if diff := cmp.Diff([]string{"live live", "remote remote"}, got); diff != "" {
+		t.Errorf("Locks after PruneStale (-want +got):\n%s", diff)
+	}
+	if other, _ := st.Locks("other"); len(other) != 1 {
+		t.Errorf("another cluster's locks = %v, want its one lock untouched", other)
+	}
+}
