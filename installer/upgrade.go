@@ -279,11 +279,23 @@ func (in *Installer) Upgrade(ctx context.Context, req UpgradeRequest) (*UpgradeR
 		plan.Marathon = jsonRaw(plan.secrets.Value(plan.doc))
 	}
 	if in.cfg.Journal != nil {
-		held, _, err := in.cfg.Journal.Acquire(in.cfg.Cluster, "upgrade-"+in.cfg.NewID(), []string{req.Name}, req.Timeout+5*time.Minute, req.BreakLock)
+		// The package and those it depends on, so that no other universe
+		// removes a dependency under it.
+		names := []string{req.Name}
+		for d := range depIDs {
+			names = append(names, d)
+		}
+		held, _, err := in.cfg.Journal.Acquire(in.cfg.Cluster, "upgrade-"+in.cfg.NewID(), names, req.Timeout+5*time.Minute, req.BreakLock)
 		if err != nil {
 			return out, err
 		}
 		defer in.cfg.Journal.Release(held)
+	}
+	// Another universe may have changed the package or its dependencies
+	// between the plan and the lock; Marathon's PUT would recreate an
+	// uninstalled app.
+	if err := in.recheck(ctx, cur, depIDs); err != nil {
+		return out, err
 	}
 	previous := map[string]string{}
 	for _, a := range cur.apps {
@@ -303,6 +315,30 @@ func (in *Installer) Upgrade(ctx context.Context, req UpgradeRequest) (*UpgradeR
 	}
 	out.Status = StatusRolledBack
 	return out, fmt.Errorf("upgrading %s to %s: %w; rolled back to %s", req.Name, req.Version, err, cur.Version)
+}
+
+// recheck confirms that what an upgrade was planned against is still
+// installed: the package at the same version, from the same install, and
+// its dependencies at the same app ids. Errors: *NotInstalledError
+// (wrapped) when the package or a dependency is gone.
+func (in *Installer) recheck(ctx context.Context, cur *Package, depIDs map[string]string) error {
+	pkgs, _, err := discover(ctx, in.cfg.Marathon)
+	if err != nil {
+		return err
+	}
+	now := find(pkgs, cur.Name, cur.AppID)
+	if len(now) == 0 {
+		return fmt.Errorf("%w: it was uninstalled while the upgrade was planned", &NotInstalledError{Name: cur.Name, AppID: cur.AppID})
+	}
+	if now[0].Version != cur.Version || now[0].Install != cur.Install {
+		return fmt.Errorf("%s at %s changed while the upgrade was planned (version %s, now %s): plan the upgrade again", cur.Name, cur.AppID, cur.Version, now[0].Version)
+	}
+	for d, id := range depIDs {
+		if len(find(pkgs, d, id)) == 0 {
+			return fmt.Errorf("%w: it was uninstalled while the upgrade of %s was planned", &NotInstalledError{Name: d, AppID: id}, cur.Name)
+		}
+	}
+	return nil
 }
 
 func (in *Installer) applyUpgrade(ctx context.Context, req UpgradeRequest, plan *UpgradePlan) error {
