@@ -57,6 +57,9 @@ func (s *Server) routes() http.Handler {
 		s.mu.Lock()
 		f := s.faults
 		roll1, roll2 := s.rng.Float64(), s.rng.Float64()
+		if f.Latency > 0 {
+			s.injected.Delayed++
+		}
 		s.mu.Unlock()
 		if f.Latency > 0 {
 			select {
@@ -65,18 +68,26 @@ func (s *Server) routes() http.Handler {
 				return
 			}
 		}
+		count := func(n *int) {
+			s.mu.Lock()
+			*n++
+			s.mu.Unlock()
+		}
 		if roll1 < f.ErrorRate {
+			count(&s.injected.Errors)
 			writeError(w, http.StatusServiceUnavailable, "sandbox: injected fault (--error-rate)")
 			return
 		}
 		w.Header().Set("X-Marathon-Leader", "http://"+r.Host)
 		if roll2 < f.DropRate && r.URL.Path != "/v2/events" {
 			if roll2 < f.DropRate/2 {
+				count(&s.injected.DropsBefore)
 				drop(w) // before the change is applied
 				return
 			}
 			rec := &recorder{header: http.Header{}}
 			s.api(rec, r)
+			count(&s.injected.DropsAfter)
 			drop(w) // after the change is applied
 			return
 		}

@@ -2,10 +2,12 @@ package sandbox_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -255,5 +257,30 @@ func TestAuthMode(t *testing.T) {
 	a := call(t, s, "GET", "/v2/apps", "")
 	if a.status != 401 || a.header.Get("WWW-Authenticate") != "acsjwt" || !strings.HasPrefix(a.header.Get("Content-Type"), "text/html") {
 		t.Errorf("GET without token = %d %v, want 401 acsjwt text/html", a.status, a.header)
+	}
+}
+
+func TestInjectedFaultsAreCounted(t *testing.T) {
+	s := start(t, sandbox.Config{Faults: sandbox.Faults{ErrorRate: 1, Latency: sandbox.Duration(time.Millisecond)}})
+	for range 3 {
+		resp, err := http.Get(s.URL() + "/v2/apps")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("GET /v2/apps with errorRate 1 = %s, want 503", resp.Status)
+		}
+	}
+	s.SetFaults(sandbox.Faults{DropRate: 1})
+	for range 4 {
+		if resp, err := http.Post(s.URL()+"/v2/apps", "application/json", strings.NewReader(`{"id":"/x","cmd":"sleep 1"}`)); err == nil {
+			resp.Body.Close()
+			t.Fatalf("POST /v2/apps with dropRate 1 answered %s", resp.Status)
+		}
+	}
+	got := s.InjectedFaults()
+	if got.Errors != 3 || got.Delayed != 3 || got.DropsBefore+got.DropsAfter != 4 {
+		t.Errorf("InjectedFaults() = %+v, want 3 errors, 3 delayed, 4 drops", got)
 	}
 }

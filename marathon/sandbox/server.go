@@ -127,6 +127,7 @@ type Server struct {
 	nextPort    int
 	active      map[string]bool // apps that may still change on their own
 	faults      Faults
+	injected    FaultCounts
 	rng         *mrand.Rand
 
 	events   []logged
@@ -325,6 +326,25 @@ func (s *Server) SetFaults(f Faults) {
 		s.active[id] = true
 	}
 	s.mu.Unlock()
+}
+
+// FaultCounts are the API faults injected so far.
+type FaultCounts struct {
+	// Errors are calls answered with an injected 503.
+	Errors int `json:"errors"`
+	// DropsBefore and DropsAfter are connections closed without an answer
+	// before and after the call was applied.
+	DropsBefore int `json:"dropsBefore"`
+	DropsAfter  int `json:"dropsAfter"`
+	// Delayed are calls delayed by the latency fault.
+	Delayed int `json:"delayed"`
+}
+
+// InjectedFaults returns the API faults injected since the sandbox started.
+func (s *Server) InjectedFaults() FaultCounts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.injected
 }
 
 // CurrentFaults returns the active faults.
