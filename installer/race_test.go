@@ -35,3 +35,32 @@ func TestUpgradeAfterConcurrentUninstallDoesNotRecreate(t *testing.T) {
 		t.Errorf("installed after the upgrade (-want +got):\n%s", diff)
 	}
 }
+
+// An uninstall planned before another universe installed a dependent must
+// not remove the dependency from under it.
+func TestUninstallAfterConcurrentDependentInstallRefuses(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	e.install(installer.Request{Name: "hdfs"})
+	_, err := e.in.Uninstall(ctx, installer.UninstallRequest{Name: "hdfs", Timeout: time.Minute,
+		Confirm: func(ctx context.Context, pkgs []*installer.Package) (bool, error) {
+			// Another universe, between this one's plan and its lock.
+			if _, err := e.in.Run(ctx, installer.Request{Name: "spark", Timeout: time.Minute}); err != nil {
+				t.Fatalf("concurrent Run(spark) = %v", err)
+			}
+			return true, nil
+		}})
+	var de *installer.DependentsError
+	if !errors.As(err, &de) || de.Package != "hdfs" {
+		t.Errorf("Uninstall(hdfs) after spark was installed on it = %v, want refused for its dependents", err)
+	}
+	e.sb.Settle()
+	want := []string{
+		"hdfs 3.4.1 /hdfs healthy deps=map[zookeeper:/zookeeper] dependents=[/spark]",
+		"spark 3.5.2 /spark healthy deps=map[hdfs:/hdfs] dependents=[]",
+		"zookeeper 3.9.3 /zookeeper healthy deps=map[] dependents=[/hdfs]",
+	}
+	if diff := cmp.Diff(want, e.list()); diff != "" {
+		t.Errorf("installed after the uninstall (-want +got):\n%s", diff)
+	}
+}

@@ -89,12 +89,68 @@ func find(pkgs []*Package, name, appID string) []*Package {
 
 // Uninstall removes installed packages as `dcos package uninstall` does,
 // but refuses when other packages depend on them unless Cascade, which
-// removes those first. Errors: *NotInstalledError, *AmbiguousError,
-// *DependentsError, or a Marathon failure.
+// removes those first. What it removes is planned again under the
+// packages' locks, so that a dependent another universe installed
+// meanwhile is never left without its dependency. Errors:
+// *NotInstalledError, *AmbiguousError, *DependentsError, an error when
+// the packages changed between the plan and the lock, or a Marathon
+// failure.
 func (in *Installer) Uninstall(ctx context.Context, req UninstallRequest) (*UninstallResult, error) {
 	if req.Timeout <= 0 {
 		req.Timeout = 5 * time.Minute
 	}
+	order, err := in.uninstallOrder(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if req.Confirm != nil {
+		ok, err := req.Confirm(ctx, order)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return &UninstallResult{Declined: true}, nil
+		}
+	}
+	if in.cfg.Journal != nil {
+		var names []string
+		for _, p := range order {
+			names = append(names, p.Name)
+		}
+		held, _, err := in.cfg.Journal.Acquire(in.cfg.Cluster, "uninstall-"+in.cfg.NewID(), names, req.Timeout, req.BreakLock)
+		if err != nil {
+			return nil, err
+		}
+		defer in.cfg.Journal.Release(held)
+		// Another universe may have installed a dependent (or removed
+		// something) between the plan and the lock: plan again and
+		// remove only what was confirmed.
+		now, err := in.uninstallOrder(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		if !sameOrder(order, now) {
+			return nil, fmt.Errorf("the packages to uninstall changed while the uninstall was planned (%s, now %s): run it again", describePackages(order), describePackages(now))
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, req.Timeout)
+	defer cancel()
+	res := &UninstallResult{}
+	for _, p := range order {
+		in.event(Event{Type: "package", Package: p.Name, Version: p.Version, AppID: p.AppID, State: "removing"})
+		if err := in.remove(ctx, p); err != nil {
+			return res, fmt.Errorf("uninstalling %s (%s): %w", p.Name, p.AppID, err)
+		}
+		in.event(Event{Type: "package", Package: p.Name, Version: p.Version, AppID: p.AppID, State: "removed"})
+		res.Removed = append(res.Removed, Removed{Name: p.Name, Version: p.Version, AppID: p.AppID,
+			PostUninstallNotes: p.Notes("postUninstallNotes"), Framework: p.FrameworkName()})
+	}
+	return res, nil
+}
+
+// uninstallOrder finds what req removes, in removal order: the matching
+// packages and, with Cascade, their dependents, transitively.
+func (in *Installer) uninstallOrder(ctx context.Context, req UninstallRequest) ([]*Package, error) {
 	pkgs, _, err := discover(ctx, in.cfg.Marathon)
 	if err != nil {
 		return nil, err
@@ -114,8 +170,6 @@ func (in *Installer) Uninstall(ctx context.Context, req UninstallRequest) (*Unin
 	for _, p := range pkgs {
 		byID[p.AppID] = p
 	}
-	// The packages to remove: the matches and, transitively, their
-	// dependents.
 	set := map[string]*Package{}
 	var outside []string
 	var visit func(p *Package)
@@ -143,40 +197,27 @@ func (in *Installer) Uninstall(ctx context.Context, req UninstallRequest) (*Unin
 		sort.Strings(outside)
 		return nil, &DependentsError{Package: req.Name, Dependents: outside}
 	}
-	order := removalOrder(set)
-	if req.Confirm != nil {
-		ok, err := req.Confirm(ctx, order)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return &UninstallResult{Declined: true}, nil
+	return removalOrder(set), nil
+}
+
+func sameOrder(a, b []*Package) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].AppID != b[i].AppID || a[i].Name != b[i].Name || a[i].Version != b[i].Version || a[i].Install != b[i].Install {
+			return false
 		}
 	}
-	if in.cfg.Journal != nil {
-		var names []string
-		for _, p := range order {
-			names = append(names, p.Name)
-		}
-		held, _, err := in.cfg.Journal.Acquire(in.cfg.Cluster, "uninstall-"+in.cfg.NewID(), names, req.Timeout, req.BreakLock)
-		if err != nil {
-			return nil, err
-		}
-		defer in.cfg.Journal.Release(held)
+	return true
+}
+
+func describePackages(pkgs []*Package) string {
+	var s []string
+	for _, p := range pkgs {
+		s = append(s, fmt.Sprintf("%s %s (%s)", p.Name, p.Version, p.AppID))
 	}
-	ctx, cancel := context.WithTimeout(ctx, req.Timeout)
-	defer cancel()
-	res := &UninstallResult{}
-	for _, p := range order {
-		in.event(Event{Type: "package", Package: p.Name, Version: p.Version, AppID: p.AppID, State: "removing"})
-		if err := in.remove(ctx, p); err != nil {
-			return res, fmt.Errorf("uninstalling %s (%s): %w", p.Name, p.AppID, err)
-		}
-		in.event(Event{Type: "package", Package: p.Name, Version: p.Version, AppID: p.AppID, State: "removed"})
-		res.Removed = append(res.Removed, Removed{Name: p.Name, Version: p.Version, AppID: p.AppID,
-			PostUninstallNotes: p.Notes("postUninstallNotes"), Framework: p.FrameworkName()})
-	}
-	return res, nil
+	return strings.Join(s, ", ")
 }
 
 // remove deletes a package's app or group and waits for the deployment.
