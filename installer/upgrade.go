@@ -301,6 +301,10 @@ func (in *Installer) Upgrade(ctx context.Context, req UpgradeRequest) (*UpgradeR
 	for _, a := range cur.apps {
 		previous[a.ID] = a.Version
 	}
+	var previousGroup map[string]any
+	if plan.group && cur.Group && flatGroup(cur) {
+		previousGroup = currentDoc(cur, apps)
+	}
 	err = plan.secrets.Error(in.applyUpgrade(ctx, req, plan))
 	if err == nil {
 		out.Status = StatusUpgraded
@@ -309,7 +313,7 @@ func (in *Installer) Upgrade(ctx context.Context, req UpgradeRequest) (*UpgradeR
 	out.Error = err.Error()
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
 	defer cancel()
-	if rerr := plan.secrets.Error(in.rollbackUpgrade(cctx, plan, previous)); rerr != nil {
+	if rerr := plan.secrets.Error(in.rollbackUpgrade(cctx, plan, previous, previousGroup)); rerr != nil {
 		out.Status = StatusFailed
 		return out, fmt.Errorf("upgrading %s: %w (rolling back failed: %v)", req.Name, err, rerr)
 	}
@@ -372,10 +376,39 @@ func (in *Installer) applyUpgrade(ctx context.Context, req UpgradeRequest, plan 
 	return nil
 }
 
-// rollbackUpgrade puts every app back at its previous version (Marathon's
-// rollback: PUT {"version": v}) and removes apps the new version added.
-func (in *Installer) rollbackUpgrade(ctx context.Context, plan *UpgradePlan, previous map[string]string) error {
+// flatGroup reports whether every app of a group package is a direct
+// child of its group, so that one group document restores them all.
+func flatGroup(p *Package) bool {
+	for _, id := range p.Apps {
+		if marathon.ParentID(id) != p.AppID {
+			return false
+		}
+	}
+	return len(p.Apps) > 0
+}
+
+// rollbackUpgrade restores the previous version. A group package gets its
+// previous group back in one deployment (PUT /v2/groups with the apps'
+// previous definitions, which also removes apps the new version added and
+// brings back those it dropped), so that an interrupted rollback never
+// leaves its apps at different versions. Otherwise every app goes back to
+// its previous version (Marathon's rollback: PUT {"version": v}) and apps
+// the new version added are removed.
+func (in *Installer) rollbackUpgrade(ctx context.Context, plan *UpgradePlan, previous map[string]string, previousGroup map[string]any) error {
 	mc := in.cfg.Marathon
+	if previousGroup != nil {
+		r, err := mc.UpdateGroup(ctx, plan.AppID, previousGroup, marathon.GroupOptions{Force: true})
+		if err != nil {
+			return fmt.Errorf("%s: %w", plan.AppID, err)
+		}
+		if r != nil && r.DeploymentID != "" {
+			if err := mc.WaitForDeployment(ctx, r.DeploymentID); err != nil {
+				return fmt.Errorf("%s: %w", plan.AppID, err)
+			}
+		}
+		in.event(Event{Type: "rollback", Package: plan.Name, AppID: plan.AppID, State: "restored"})
+		return nil
+	}
 	var errs []error
 	for _, a := range plan.apps {
 		v, ok := previous[a.ID]
