@@ -63,6 +63,9 @@ type chaosOp struct {
 	Version string        `json:"version,omitempty"`
 	Cascade bool          `json:"cascade,omitempty"`
 	Timeout time.Duration `json:"timeout"`
+	// Think is how long the user takes to confirm the plan, which widens
+	// the window between planning and locking.
+	Think time.Duration `json:"think,omitempty"`
 }
 
 func (o chaosOp) String() string {
@@ -407,7 +410,7 @@ func (r *chaosRun) planFaults(op chaosOp) plannedFaults {
 	switch r.rng.IntN(10) {
 	case 0, 1, 2:
 		f.kill = true
-	case 3, 4:
+	case 3, 4, 5:
 		f.race = true
 	}
 	return f
@@ -453,24 +456,14 @@ func (r *chaosRun) step(i int) {
 	}
 	var race chaosOp
 	if f.race {
-		race = r.randomOp(before.packages())
-		if r.rng.IntN(3) > 0 {
-			// Overlapping: the same package, one it needs or one needing it.
-			related := []string{op.Name}
-			related = append(related, chaosPackages[op.Name]...)
-			for n, deps := range chaosPackages {
-				if slices.Contains(deps, op.Name) {
-					related = append(related, n)
-				}
-			}
-			slices.Sort(related[1:])
-			race.Name = related[r.rng.IntN(len(related))]
-			if race.Version != "" {
-				vs := r.versions[race.Name]
-				race.Version = vs[r.rng.IntN(len(vs))]
-			}
+		race = r.raceOp(op, before.packages())
+		// Both users take a moment to confirm; the first one often a long
+		// one, in which the second one's operation may finish.
+		op.Think = time.Duration(r.rng.IntN(100)) * time.Millisecond
+		if r.rng.IntN(2) == 0 {
+			op.Think = 200*time.Millisecond + time.Duration(r.rng.IntN(600))*time.Millisecond
 		}
-		race.Timeout = op.Timeout
+		race.Think = time.Duration(r.rng.IntN(100)) * time.Millisecond
 	}
 	killAt, killAfter := r.killPoint()
 	raceDelay := time.Duration(r.rng.IntN(50)) * time.Millisecond
@@ -585,6 +578,44 @@ func (r *chaosRun) step(i int) {
 	}
 }
 
+// raceOp chooses the operation a second installer runs against op: often
+// its adversary (removing what op builds on, building on what op
+// removes), else an operation on a related package, else any.
+func (r *chaosRun) raceOp(op chaosOp, installed map[string]string) chaosOp {
+	race := r.randomOp(installed)
+	race.Timeout = op.Timeout
+	var dependents []string
+	for n, deps := range chaosPackages {
+		if slices.Contains(deps, op.Name) {
+			dependents = append(dependents, n)
+		}
+	}
+	slices.Sort(dependents)
+	pick := func(l []string) string { return l[r.rng.IntN(len(l))] }
+	switch r.rng.IntN(4) {
+	case 0, 1: // the adversary
+		switch op.Kind {
+		case "install", "upgrade":
+			race = chaosOp{Kind: "uninstall", Name: op.Name, Cascade: r.rng.IntN(2) == 0, Timeout: op.Timeout}
+			if deps := chaosPackages[op.Name]; len(deps) > 0 && r.rng.IntN(2) == 0 {
+				race.Name = pick(deps)
+			}
+		case "uninstall":
+			race = chaosOp{Kind: "install", Name: op.Name, Timeout: op.Timeout}
+			if len(dependents) > 0 && r.rng.IntN(3) > 0 {
+				race.Name = pick(dependents)
+			}
+		}
+	case 2: // a related package
+		related := append(append([]string{op.Name}, chaosPackages[op.Name]...), dependents...)
+		race.Name = pick(related)
+		if race.Version != "" {
+			race.Version = pick(r.versions[race.Name])
+		}
+	}
+	return race
+}
+
 // killPoint chooses when a child installer kills itself: at its n-th
 // progress event, or after a delay.
 func (r *chaosRun) killPoint() (int, time.Duration) {
@@ -599,21 +630,32 @@ func (r *chaosRun) killPoint() (int, time.Duration) {
 func chaosDo(ctx context.Context, in *installer.Installer, op chaosOp) (string, error) {
 	var status string
 	var err error
+	think := func(ctx context.Context) (bool, error) {
+		select {
+		case <-time.After(op.Think):
+			return true, nil
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}
 	switch op.Kind {
 	case "install":
 		var res *installer.Result
-		res, err = in.Run(ctx, installer.Request{Name: op.Name, Version: op.Version, Timeout: op.Timeout})
+		res, err = in.Run(ctx, installer.Request{Name: op.Name, Version: op.Version, Timeout: op.Timeout,
+			Confirm: func(ctx context.Context, _ *installer.Plan) (bool, error) { return think(ctx) }})
 		if res != nil {
 			status = res.Status
 		}
 	case "upgrade":
 		var res *installer.UpgradeResult
-		res, err = in.Upgrade(ctx, installer.UpgradeRequest{Name: op.Name, Version: op.Version, Timeout: op.Timeout})
+		res, err = in.Upgrade(ctx, installer.UpgradeRequest{Name: op.Name, Version: op.Version, Timeout: op.Timeout,
+			Confirm: func(ctx context.Context, _ *installer.UpgradePlan) (bool, error) { return think(ctx) }})
 		if res != nil {
 			status = res.Status
 		}
 	case "uninstall":
-		_, err = in.Uninstall(ctx, installer.UninstallRequest{Name: op.Name, Cascade: op.Cascade, Timeout: op.Timeout})
+		_, err = in.Uninstall(ctx, installer.UninstallRequest{Name: op.Name, Cascade: op.Cascade, Timeout: op.Timeout,
+			Confirm: func(ctx context.Context, _ []*installer.Package) (bool, error) { return think(ctx) }})
 		if err == nil {
 			status = "uninstalled"
 		}
