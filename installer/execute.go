@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -103,6 +104,7 @@ func (in *Installer) Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	tr := &tracker{in: in, res: res, secrets: plan.secrets}
 	tr.open(req, plan.options)
+	tr.keep(cs, plan)
 	// A failure's text may quote what was deployed: never its secrets.
 	err = plan.secrets.Error(in.execute(ctx, &req, plan, tr))
 	res.Elapsed = in.cfg.Now().Sub(start)
@@ -334,9 +336,13 @@ func (in *Installer) report(ctx context.Context, p *Planned, tr *tracker) {
 // label of this install and is never touched.
 func (in *Installer) rollback(ctx context.Context, id string, plan *Plan) ([]string, error) {
 	mc := in.cfg.Marathon
-	apps, err := mc.ListApps(ctx, marathon.ListOptions{})
+	pkgs, apps, err := discover(ctx, mc)
 	if err != nil {
-		return nil, fmt.Errorf("listing apps: %w", err)
+		return nil, err
+	}
+	byID := map[string]*Package{}
+	for _, p := range pkgs {
+		byID[p.AppID] = p
 	}
 	type target struct {
 		id    string
@@ -360,6 +366,14 @@ func (in *Installer) rollback(ctx context.Context, id string, plan *Plan) ([]str
 		seen[t.id] = true
 		if p, ok := plan.Package(t.name); ok {
 			t.wave = p.Wave
+		}
+		// A package another install has built on since (this install was
+		// interrupted, and resumed later) is that install's dependency
+		// now: it stays.
+		if users := outsideDependents(byID, t.id, id); len(users) > 0 {
+			in.event(Event{Type: "rollback", Install: id, Package: t.name, AppID: t.id, Wave: t.wave, State: "kept",
+				Message: "used by " + strings.Join(users, ", ")})
+			continue
 		}
 		targets = append(targets, t)
 	}
@@ -390,6 +404,22 @@ func (in *Installer) rollback(ctx context.Context, id string, plan *Plan) ([]str
 		in.event(Event{Type: "rollback", Install: id, Package: t.name, AppID: t.id, Wave: t.wave, State: "removed"})
 	}
 	return removed, nil
+}
+
+// outsideDependents lists the installed packages, not created by install,
+// that depend on the package at appID.
+func outsideDependents(byID map[string]*Package, appID, install string) []string {
+	p := byID[appID]
+	if p == nil {
+		return nil
+	}
+	var out []string
+	for _, d := range p.Dependents {
+		if o := byID[d]; o != nil && o.Install != install {
+			out = append(out, fmt.Sprintf("%s (%s)", o.Name, o.AppID))
+		}
+	}
+	return out
 }
 
 // haltAdvice says what is running and how to continue or clean up.
@@ -444,6 +474,35 @@ func (t *tracker) open(req Request, options map[string]any) {
 	}
 	t.entry = e
 	t.save()
+}
+
+// keep records, when resuming, the packages this install created before
+// it was interrupted that the new plan no longer has (another install
+// built on them since, so they are reused or out of the solution): they
+// stay this install's, in state "kept".
+func (t *tracker) keep(cs *clusterState, plan *Plan) {
+	if t.entry == nil {
+		return
+	}
+	added := false
+	for _, p := range cs.pkgs {
+		if p.Install != t.res.Install {
+			continue
+		}
+		planned := false
+		for _, pp := range plan.Packages {
+			if pp.AppID == p.AppID && pp.Action == "install" {
+				planned = true
+			}
+		}
+		if !planned {
+			t.entry.Packages = append(t.entry.Packages, journal.Package{Name: p.Name, Version: p.Version, AppID: p.AppID, Wave: -1, State: "kept"})
+			added = true
+		}
+	}
+	if added {
+		t.save()
+	}
 }
 
 func (t *tracker) save() {
