@@ -548,7 +548,7 @@ func (r *chaosRun) step(i int) {
 	r.logf("op %d: %s: %s after %s: %v", i, op, outcome, time.Since(opStart).Round(time.Millisecond), opErr)
 	r.st.add(r.st.outcomes, op.Kind+":"+outcome)
 
-	if outcome == "error" || outcome == "helper-failed" {
+	if outcome == "error" {
 		r.st.mu.Lock()
 		r.st.errors = append(r.st.errors, fmt.Sprintf("run %d op %d %s: %v", r.seed, i, op, opErr))
 		r.st.mu.Unlock()
@@ -570,6 +570,9 @@ func (r *chaosRun) step(i int) {
 		r.deferred = false
 	}
 	v := r.check(op, f, outcome, before, after)
+	if outcome == "helper-failed" {
+		v = append(v, fmt.Sprintf("the child installer process failed: %v", opErr))
+	}
 	r.logf("op %d: checked after %s", i, time.Since(opStart).Round(time.Millisecond))
 	if len(v) > 0 {
 		r.st.violations += len(v)
@@ -810,6 +813,9 @@ func (r *chaosRun) recover() {
 		op := chaosOp{Kind: "resume", Name: entries[0].ID, Timeout: 20 * time.Second}
 		outcome, err := r.inProcess(op, killAt, killAfter)
 		r.logf("  recovery: resuming %s in a child process: %s %v", entries[0].ID, outcome, err)
+		if outcome == "helper-failed" {
+			t.Fatalf("chaos: run seed %d: the child installer resuming %s failed: %v\noperation log:\n  %s", r.seed, entries[0].ID, err, strings.Join(r.log, "\n  "))
+		}
 		r.st.add(r.st.faults, "kill-during-recovery")
 		if entries, err = r.in.Unfinished(); err != nil {
 			t.Fatalf("Unfinished: %v", err)
