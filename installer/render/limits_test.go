@@ -1,0 +1,72 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/universe-pm/universe/repo"
+)
+
+func limitRevision(tmpl string) *repo.Revision {
+	return &repo.Revision{
+		Package: "big", Name: "big", Version: repo.ParseVersion("1.0.0"), PackagingVersion: "4.0", Dir: "B/big/0",
+		PackageJSON: &repo.File{Path: "B/big/0/package.json", Value: map[string]any{"name": "big"}},
+		Config:      &repo.File{Path: "B/big/0/config.json", Value: map[string]any{"type": "object"}},
+		Template:    &repo.File{Path: "B/big/0/" + repo.TemplateFile, Data: []byte(tmpl)},
+	}
+}
+
+func TestOutputLimit(t *testing.T) {
+	list := make([]any, 2000)
+	for i := range list {
+		list[i] = strings.Repeat("x", 10_000)
+	}
+	tests := []struct {
+		name, tmpl string
+		opts       map[string]any
+	}{
+		// 2000 × 10 KB of variables, written one by one: the engine ignores
+		// the refused writes, the budget notices.
+		{"variables", `{"id": "x", "cmd": "{{#l}}{{.}}{{/l}}"}`, map[string]any{"l": list}},
+		// Text repeated: the engine stops at the first refused write.
+		{"text", `{"id": "x", "cmd": "{{#l}}` + strings.Repeat("y", 10_000) + `{{/l}}"}`, map[string]any{"l": list}},
+		// The output of an asJson lambda counts too.
+		{"asJson", `{"id": "x", "cmd": "{{#asJson}}t{{/asJson}}"}`, map[string]any{"l": list, "t": "{{#l}}{{.}}{{/l}}"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Render(context.Background(), Request{Revision: limitRevision(tt.tmpl), Options: tt.opts, SkipValidation: true})
+			var re *Error
+			if !errors.Is(err, ErrOutputTooLarge) || !errors.As(err, &re) {
+				t.Fatalf("Render = %v, want an *Error wrapping ErrOutputTooLarge", err)
+			}
+			if re.Stage != StageTemplate || re.File != "B/big/0/"+repo.TemplateFile || !strings.Contains(re.Message, "limit of 16777216 bytes") {
+				t.Errorf("Render = %+v, want stage template, the template's file and the limit", re)
+			}
+		})
+	}
+	// Just under the limit renders.
+	small := list[:1000]
+	if _, err := Render(context.Background(), Request{Revision: limitRevision(`{"id": "x", "args": [{{#l}}{{.}}, {{/l}}""]}`), Options: map[string]any{"l": small}, SkipValidation: true, SkipMarathon: true}); err != nil {
+		t.Errorf("Render of 10 MB: %v", err)
+	}
+}
+
+// An option value that calls asJson on itself recursed until the stack
+// overflowed, killing the process.
+func TestAsJSONRecursion(t *testing.T) {
+	rev := limitRevision(`{"id": "x", "cmd": "{{#asJson}}t{{/asJson}}"}`)
+	_, err := Render(context.Background(), Request{Revision: rev, Options: map[string]any{"t": "{{#asJson}}t{{/asJson}}"}, SkipValidation: true})
+	var re *Error
+	if !errors.As(err, &re) || re.Stage != StageTemplate || !strings.Contains(re.Message, "nested more than 16 deep") {
+		t.Fatalf("Render = %v, want a template error about asJson nesting", err)
+	}
+	// Nesting within the bound works.
+	opts := map[string]any{"t": "{{#asJson}}u{{/asJson}}", "u": "{{#asJson}}v{{/asJson}}", "v": "ok"}
+	res, err := Render(context.Background(), Request{Revision: rev, Options: opts, SkipValidation: true, SkipMarathon: true})
+	if err != nil || res.Value["cmd"] != "ok" {
+		t.Fatalf("Render = %v, %v; want cmd ok", res, err)
+	}
+}
