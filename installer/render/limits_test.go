@@ -70,3 +70,16 @@ func TestAsJSONRecursion(t *testing.T) {
 		t.Fatalf("Render = %v, %v; want cmd ok", res, err)
 	}
 }
+
+// TestJSONDepthLimit: the rendered-output parser refuses nesting deeper
+// than encoding/json does, at the offset where it gives up.
+func TestJSONDepthLimit(t *testing.T) {
+	if _, err := parseJSON([]byte(strings.Repeat("[", maxJSONDepth) + strings.Repeat("]", maxJSONDepth))); err != nil {
+		t.Errorf("parseJSON at the depth limit: %v", err)
+	}
+	_, err := parseJSON([]byte(strings.Repeat("[", maxJSONDepth+1) + strings.Repeat("]", maxJSONDepth+1)))
+	var je *jsonError
+	if !errors.As(err, &je) || je.Msg != "exceeded max depth" || je.Offset != maxJSONDepth {
+		t.Errorf("parseJSON over the depth limit = %v, want exceeded max depth at offset %d", err, maxJSONDepth)
+	}
+}

@@ -32,3 +32,14 @@ func TestDecodeLimits(t *testing.T) {
 		t.Errorf("Package of a nameless entry = %v, want ErrSyntax", err)
 	}
 }
+
+func TestParseDepthLimit(t *testing.T) {
+	const depth = 10000
+	if _, err := index.Parse([]byte(strings.Repeat("[", depth) + strings.Repeat("]", depth))); err != nil {
+		t.Errorf("Parse at the depth limit: %v", err)
+	}
+	_, err := index.Parse([]byte(strings.Repeat(`{"a":`, depth+1) + "1" + strings.Repeat("}", depth+1)))
+	if !errors.Is(err, index.ErrSyntax) || !strings.Contains(err.Error(), "nesting deeper than the limit of 10000") {
+		t.Errorf("Parse over the depth limit = %v, want ErrSyntax about depth", err)
+	}
+}
