@@ -83,3 +83,21 @@ func TestJSONDepthLimit(t *testing.T) {
 		t.Errorf("parseJSON over the depth limit = %v, want exceeded max depth at offset %d", err, maxJSONDepth)
 	}
 }
+
+func TestOptionsSizeLimit(t *testing.T) {
+	doc := []byte(`{"a": "` + strings.Repeat("x", MaxOptionsSize-10) + `"}`)
+	if _, err := DecodeOptions(doc[:len(doc)-2]); err == nil {
+		t.Fatal("DecodeOptions of broken JSON = nil")
+	}
+	if m, err := DecodeOptions(doc); err != nil || len(doc) > MaxOptionsSize || len(m) != 1 {
+		t.Fatalf("DecodeOptions of %d bytes = %v", len(doc), err)
+	}
+	big := append([]byte(`{"b": 1, `), doc[1:]...)
+	if _, err := DecodeOptions(big); err == nil || !strings.Contains(err.Error(), "over the limit of 8388608 bytes") {
+		t.Errorf("DecodeOptions of %d bytes = %v, want the limit", len(big), err)
+	}
+	read := func(string) ([]byte, error) { return big, nil }
+	if err := ParseSetFile(map[string]any{}, "a=f", read); err == nil || !strings.Contains(err.Error(), `--set-file "a=f": 8388615 bytes, over the limit of 8388608 bytes`) {
+		t.Errorf("ParseSetFile of %d bytes = %v, want the limit", len(big), err)
+	}
+}
