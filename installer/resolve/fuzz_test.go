@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
+	"path"
 	"strconv"
 	"testing"
 	"testing/fstest"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/universe-pm/universe/installer/resolve"
 	"github.com/universe-pm/universe/internal/sharedtest"
+	"github.com/universe-pm/universe/packages"
 	"github.com/universe-pm/universe/repo"
 )
 
@@ -33,8 +36,21 @@ func FuzzRange(f *testing.F) {
 	} {
 		f.Add(s.rng, s.v1, s.v2, s.v3)
 	}
-	// Every range the corpus writes.
-	for _, b := range sharedtest.CorpusFiles(1, "package.json") {
+	// Every range the built-in packages and the corpus write, against the
+	// versions the built-in packages have.
+	var metas [][]byte
+	err := fs.WalkDir(packages.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || path.Base(p) != repo.PackageFile {
+			return err
+		}
+		b, err := fs.ReadFile(packages.FS(), p)
+		metas = append(metas, b)
+		return err
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, b := range append(metas, sharedtest.CorpusFiles(1, "package.json")...) {
 		var m struct {
 			Dependencies []struct {
 				Version string `json:"version"`
@@ -42,7 +58,7 @@ func FuzzRange(f *testing.F) {
 		}
 		if json.Unmarshal(b, &m) == nil {
 			for _, d := range m.Dependencies {
-				f.Add(d.Version, "1.0.0", "2.0.0", "3.0.0")
+				f.Add(d.Version, "3.4.33", "3.5.15", "3.9.3")
 			}
 		}
 	}
