@@ -149,8 +149,11 @@ func (c *Client) readEvents(ctx context.Context, resp *http.Response, ch chan<- 
 	for {
 		ev, err := d.Next()
 		if err != nil {
-			if !errors.Is(err, io.EOF) && ctx.Err() == nil {
+			switch {
+			case errors.Is(err, ErrEventTooLarge):
 				c.log.Warn("event stream dropped", "err", err)
+			case !errors.Is(err, io.EOF) && ctx.Err() == nil:
+				c.log.Debug("event stream broke", "err", err)
 			}
 			return got
 		}
