@@ -87,7 +87,7 @@ func FuzzTemplate(f *testing.F) {
 			if lines := bytes.Count(tmpl, []byte("\n")) + 1; re.File == rev.Template.Path && re.Line > lines {
 				t.Fatalf("Render: error at line %d of a %d-line template: %v", re.Line, lines, err)
 			}
-			if errors.Is(err, ErrOutputTooLarge) != strings.Contains(re.Message, "limit of") {
+			if errors.Is(err, ErrOutputTooLarge) != strings.Contains(re.Message, "output is larger than the limit of") {
 				t.Fatalf("Render: output-limit error %v does not say so", err)
 			}
 			return
