@@ -54,7 +54,20 @@ type Config struct {
 	PollInterval time.Duration
 	// Logger receives retry and wait progress; nil logs nothing.
 	Logger *slog.Logger
+	// MaxResponseSize bounds the body of one answer (default
+	// DefaultMaxResponseSize); a larger one is an error wrapping
+	// ErrResponseTooLarge.
+	MaxResponseSize int64
 }
+
+// DefaultMaxResponseSize is the default Config.MaxResponseSize: GET
+// /v2/apps with tasks embedded runs to tens of MB on clusters with
+// thousands of apps.
+const DefaultMaxResponseSize = 256 << 20
+
+// ErrResponseTooLarge is wrapped by the error for an answer over
+// Config.MaxResponseSize.
+var ErrResponseTooLarge = errors.New("answer too large")
 
 // FromEnv fills the empty fields of c from MARATHON_URL, DCOS_URL and
 // DCOS_ACS_TOKEN as getenv reports them (os.Getenv when nil).
@@ -122,6 +135,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = time.Second
+	}
+	if cfg.MaxResponseSize <= 0 {
+		cfg.MaxResponseSize = DefaultMaxResponseSize
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
@@ -260,9 +276,16 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 		return nil, fmt.Errorf("%s %s: giving up after %d attempt(s): %w", method, path, max(attempts, 1), err)
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
+	limit := c.cfg.MaxResponseSize
+	if resp.ContentLength > limit {
+		return nil, fmt.Errorf("%s %s: %w: %d bytes, over the limit of %d bytes", method, path, ErrResponseTooLarge, resp.ContentLength, limit)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: reading answer: %w", method, path, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s %s: %w: over the limit of %d bytes", method, path, ErrResponseTooLarge, limit)
 	}
 	r := &response{status: resp.StatusCode, header: resp.Header, body: b}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {

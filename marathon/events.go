@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -71,7 +73,7 @@ func (c *Client) Events(ctx context.Context, types ...string) (<-chan Event, err
 		failures := 0
 		for {
 			if resp != nil {
-				if readEvents(ctx, resp, ch) {
+				if c.readEvents(ctx, resp, ch) {
 					failures = 0
 				}
 				resp = nil
@@ -128,36 +130,95 @@ func (c *Client) openEvents(ctx context.Context, types []string) (*http.Response
 	return resp, nil
 }
 
-// readEvents parses SSE frames until the stream ends; it reports whether
-// any event was read.
-func readEvents(ctx context.Context, resp *http.Response, ch chan<- Event) bool {
+// MaxEventSize bounds one event of the /v2/events stream, its data lines
+// together, and so any one line. Marathon's largest events (deployment_info,
+// with a whole group's plan) reach a few MB on big clusters.
+const MaxEventSize = 16 << 20
+
+// ErrEventTooLarge is wrapped by the error that ends an event stream with a
+// line or an event over MaxEventSize.
+var ErrEventTooLarge = errors.New("event too large")
+
+// readEvents decodes SSE frames until the stream ends; it reports whether
+// any event was read. A stream that breaks a limit is logged and dropped,
+// to be reconnected like any broken stream.
+func (c *Client) readEvents(ctx context.Context, resp *http.Response, ch chan<- Event) bool {
 	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	d := newEventDecoder(resp.Body)
+	got := false
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			switch {
+			case errors.Is(err, ErrEventTooLarge):
+				c.log.Warn("event stream dropped", "err", err)
+			case !errors.Is(err, io.EOF) && ctx.Err() == nil:
+				c.log.Debug("event stream broke", "err", err)
+			}
+			return got
+		}
+		select {
+		case ch <- ev:
+			got = true
+		case <-ctx.Done():
+			return got
+		}
+	}
+}
+
+// eventDecoder reads the events of a text/event-stream: "event:" names the
+// type (default "message"), "data:" lines make the payload, a blank line
+// ends the event; other lines are ignored.
+type eventDecoder struct {
+	sc *bufio.Scanner
+}
+
+func newEventDecoder(r io.Reader) *eventDecoder {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), MaxEventSize+1) // the line and its \n
+	return &eventDecoder{sc: sc}
+}
+
+// Next returns the next complete event; io.EOF at the end of the stream
+// (an event left unfinished there is dropped, as the SSE rules say), or an
+// error wrapping ErrEventTooLarge.
+func (d *eventDecoder) Next() (Event, error) {
 	var typ string
 	var data []string
-	got := false
-	for sc.Scan() {
-		line := strings.TrimSuffix(sc.Text(), "\r")
+	size := 0
+	for d.sc.Scan() {
+		line := strings.TrimSuffix(d.sc.Text(), "\r")
 		switch {
 		case line == "":
 			if len(data) > 0 {
 				if typ == "" {
 					typ = "message"
 				}
-				select {
-				case ch <- Event{Type: typ, Data: json.RawMessage(strings.Join(data, "\n"))}:
-					got = true
-				case <-ctx.Done():
-					return got
-				}
+				return Event{Type: typ, Data: json.RawMessage(strings.Join(data, "\n"))}, nil
 			}
-			typ, data = "", nil
+			typ = ""
 		case strings.HasPrefix(line, "event:"):
 			typ = strings.TrimSpace(strings.TrimPrefix(line, "event:"))
 		case strings.HasPrefix(line, "data:"):
-			data = append(data, strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " "))
+			l := strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " ")
+			if size += len(l) + 1; size > MaxEventSize+1 {
+				return Event{}, fmt.Errorf("event stream: %w: a %s event over the limit of %d bytes", ErrEventTooLarge, orMessage(typ), MaxEventSize)
+			}
+			data = append(data, l)
 		}
 	}
-	return got
+	if err := d.sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return Event{}, fmt.Errorf("event stream: %w: a line over the limit of %d bytes", ErrEventTooLarge, MaxEventSize)
+		}
+		return Event{}, fmt.Errorf("event stream: %w", err)
+	}
+	return Event{}, io.EOF
+}
+
+func orMessage(typ string) string {
+	if typ == "" {
+		return "message"
+	}
+	return typ
 }

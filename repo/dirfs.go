@@ -45,6 +45,11 @@ func (d *dirFS) ReadFile(name string) ([]byte, error) {
 	return data, nil
 }
 
-func tooLarge(name string, limit int) error {
+// tooLarge is the error for a file over limit bytes; size is its size, or
+// -1 when unknown.
+func tooLarge(name string, limit int, size int64) error {
+	if size > int64(limit) {
+		return fmt.Errorf("%s is %d bytes, over the limit of %d bytes: %w", name, size, limit, ErrTooLarge)
+	}
 	return fmt.Errorf("%s is larger than the limit of %d bytes: %w", name, limit, ErrTooLarge)
 }

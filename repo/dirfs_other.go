@@ -19,7 +19,7 @@ func readLimited(path string, limit int) ([]byte, error) {
 		return nil, err
 	}
 	if len(data) > limit {
-		return nil, tooLarge(path, limit)
+		return nil, tooLarge(path, limit, -1)
 	}
 	return data, nil
 }

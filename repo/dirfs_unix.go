@@ -50,7 +50,12 @@ func readLimited(path string, limit int) ([]byte, error) {
 		}
 		buf = buf[:len(buf)+n]
 		if len(buf) > limit {
-			return nil, tooLarge(path, limit)
+			var st syscall.Stat_t
+			size := int64(-1)
+			if syscall.Fstat(fd, &st) == nil {
+				size = st.Size
+			}
+			return nil, tooLarge(path, limit, size)
 		}
 	}
 }

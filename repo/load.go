@@ -291,7 +291,9 @@ func readFile(fsys fs.FS, name string) ([]byte, error) {
 	}
 	defer f.Close()
 	size := 512
-	if st, err := f.Stat(); err == nil && st.Size() < MaxFileSize {
+	if st, err := f.Stat(); err == nil && st.Size() > MaxFileSize {
+		return nil, tooLarge(name, MaxFileSize, st.Size())
+	} else if err == nil {
 		size = int(st.Size()) + 1 // one byte more, to see EOF without growing
 	}
 	data := make([]byte, 0, size)
@@ -302,7 +304,7 @@ func readFile(fsys fs.FS, name string) ([]byte, error) {
 		n, err := f.Read(data[len(data):cap(data)])
 		data = data[:len(data)+n]
 		if len(data) > MaxFileSize {
-			return nil, tooLarge(name, MaxFileSize)
+			return nil, tooLarge(name, MaxFileSize, -1)
 		}
 		if err == io.EOF {
 			return data, nil

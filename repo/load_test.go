@@ -1,7 +1,9 @@
 package repo
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"testing"
@@ -146,13 +148,19 @@ func TestLoadCorpus(t *testing.T) {
 }
 
 // FuzzLoad feeds arbitrary bytes to the loader as each kind of manifest: it
-// must never panic, and must record a problem rather than fail.
+// must never panic, must record a problem rather than fail, must flag
+// invalid JSON exactly when encoding/json rejects it, and must read
+// package.json's metadata as encoding/json sees it. Seeds are the built-in
+// packages' files and a sample of the corpus's.
 func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"packagingVersion": "6.0", "name": "a", "version": "1.0.0", "dependencies": [{"name": "b", "version": ">=1"}]}`))
 	f.Add([]byte(`{"a": 1, "a": 2}`))
 	f.Add([]byte("\xef\xbb\xbf{\"x\": \"\\u00e9\"}\r\n"))
 	f.Add([]byte(`{"dependencies": [{"name": 7, "version": "<<"}], "upgradesFrom": [1, "x"]}`))
 	f.Add([]byte(`[[[[[[[[[[`))
+	for _, b := range fuzzSeedFiles(f, 40, PackageFile, ConfigFile, ResourceFile) {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fsys := fstest.MapFS{}
 		for _, name := range []string{PackageFile, ConfigFile, ResourceFile, CommandFile, TemplateFile} {
@@ -166,9 +174,60 @@ func FuzzLoad(f *testing.F) {
 		if len(tree.Revisions()) != 2 {
 			t.Fatalf("revisions = %d, want 2", len(tree.Revisions()))
 		}
+		syntax := map[string]bool{}
 		for _, p := range tree.Problems {
 			if p.Rule == "" || p.File == "" || p.Message == "" {
 				t.Fatalf("incomplete problem %+v", p)
+			}
+			if p.Rule == RuleJSONSyntax {
+				syntax[p.File] = true
+			}
+		}
+		std := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+		valid := json.Valid(std)
+		for _, name := range []string{PackageFile, ConfigFile, ResourceFile, CommandFile} {
+			if p := "A/ab/0/" + name; syntax[p] == valid {
+				t.Fatalf("%s: json/syntax problem = %v, but encoding/json says valid = %v", p, syntax[p], valid)
+			}
+		}
+		if syntax["A/ab/0/"+TemplateFile] {
+			t.Fatalf("the template was checked as JSON")
+		}
+		rev := tree.Revisions()[0]
+		if !bytes.Equal(rev.Template.Data, data) || !bytes.Equal(rev.PackageJSON.Data, data) {
+			t.Fatalf("file contents changed in loading")
+		}
+		if !valid {
+			if rev.PackageJSON.Value != nil || rev.Name != "" || len(rev.Dependencies) != 0 {
+				t.Fatalf("invalid package.json gave value %v, name %q, deps %v", rev.PackageJSON.Value, rev.Name, rev.Dependencies)
+			}
+			return
+		}
+		var meta struct {
+			Name         any   `json:"name"`
+			Dependencies []any `json:"dependencies"`
+		}
+		var m map[string]json.RawMessage
+		if json.Unmarshal(std, &m) != nil {
+			return // valid JSON, not an object
+		}
+		_ = json.Unmarshal(m["name"], &meta.Name)
+		_ = json.Unmarshal(m["dependencies"], &meta.Dependencies)
+		if name, _ := meta.Name.(string); rev.Name != name {
+			t.Fatalf("Name = %q, encoding/json says %q", rev.Name, name)
+		}
+		objects := 0
+		for _, d := range meta.Dependencies {
+			if _, ok := d.(map[string]any); ok {
+				objects++
+			}
+		}
+		if len(rev.Dependencies) != objects {
+			t.Fatalf("%d dependencies, encoding/json sees %d objects in %v", len(rev.Dependencies), objects, meta.Dependencies)
+		}
+		for _, d := range rev.Dependencies {
+			if d.Range != "" && (d.Constraints == nil) == (d.RangeErr == nil) {
+				t.Fatalf("dependency %+v: want exactly one of Constraints and RangeErr", d)
 			}
 		}
 	})

@@ -130,7 +130,7 @@ func traced(text string, scope map[string]any) (*trace, bool) {
 	if err != nil {
 		return nil, false
 	}
-	rendered, err := tmpl.Render(rootContext(scope))
+	rendered, err := tmpl.Render(rootContext(scope, newBudget()))
 	if err != nil {
 		return nil, false
 	}

@@ -1,6 +1,8 @@
 package render
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -101,16 +103,58 @@ type asJSON func(text string, render mustache.RenderFunc) (string, error)
 // printed the Java object's identity).
 func (asJSON) Format(fmt.State, rune) {}
 
+// MaxOutputSize bounds the text one template renders to, asJson lambdas
+// included. The largest corpus template renders to about 60 KB; sections
+// over long option lists could otherwise fill the memory.
+const MaxOutputSize = 16 << 20
+
+// maxAsJSONDepth bounds how deeply asJson lambdas may render option values
+// that call asJson again (a value that names itself would recurse until the
+// stack overflows).
+const maxAsJSONDepth = 16
+
+// ErrOutputTooLarge is wrapped by the *Error of a template whose output
+// exceeds MaxOutputSize.
+var ErrOutputTooLarge = errors.New("rendered output too large")
+
+// budget is what is left of MaxOutputSize for one render, shared by the
+// template and its asJson lambdas.
+type budget struct {
+	left  int
+	over  bool // a write was refused
+	depth int  // asJson lambdas being rendered
+}
+
+func newBudget() *budget { return &budget{left: MaxOutputSize} }
+
+// limitedBuffer is a buffer that refuses writes past its budget. The engine
+// stops at a refused write of text, but ignores one of a variable: over
+// records it.
+type limitedBuffer struct {
+	buf bytes.Buffer
+	b   *budget
+}
+
+func (w *limitedBuffer) Write(p []byte) (int, error) {
+	if len(p) > w.b.left {
+		w.b.left, w.b.over = 0, true
+		return 0, ErrOutputTooLarge
+	}
+	w.b.left -= len(p)
+	return w.buf.Write(p)
+}
+
 // rootContext converts a scope into the engine's top-level context, with
 // the asJson lambda (which wins over an option of that name). It is a plain
-// map, methodless, for speed (see convertObject).
-func rootContext(scope map[string]any) map[string]any {
+// map, methodless, for speed (see convertObject). The lambda's output
+// counts against b.
+func rootContext(scope map[string]any, b *budget) map[string]any {
 	ctx := convertObject(scope)
-	ctx["asJson"] = newAsJSON(scope, ctx)
+	ctx["asJson"] = newAsJSON(scope, ctx, b)
 	return ctx
 }
 
-func newAsJSON(raw map[string]any, scope map[string]any) asJSON {
+func newAsJSON(raw map[string]any, scope map[string]any, b *budget) asJSON {
 	return func(key string, _ mustache.RenderFunc) (string, error) {
 		s, ok := raw[key].(string)
 		if !ok {
@@ -119,10 +163,26 @@ func newAsJSON(raw map[string]any, scope map[string]any) asJSON {
 		if !strings.Contains(s, "{{") {
 			return s, nil
 		}
+		if b.depth >= maxAsJSONDepth {
+			return "", fmt.Errorf("asJson %q: nested more than %d deep", key, maxAsJSONDepth)
+		}
 		tmpl, err := compile(s)
 		if err != nil {
 			return "", fmt.Errorf("asJson %q: %w", key, err)
 		}
-		return tmpl.Render(scope)
+		b.depth++
+		defer func() { b.depth-- }()
+		w := &limitedBuffer{b: b}
+		err = tmpl.FRender(w, scope)
+		if b.over {
+			err = ErrOutputTooLarge
+		}
+		if err != nil {
+			return "", fmt.Errorf("asJson %q: %w", key, err)
+		}
+		// The engine writes the result again where the lambda stands: count
+		// it there.
+		b.left += w.buf.Len()
+		return w.buf.String(), nil
 	}
 }

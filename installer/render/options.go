@@ -98,9 +98,16 @@ func clone(v any) any {
 	return v
 }
 
+// MaxOptionsSize bounds an options document and a --set-file file, as
+// repo.MaxFileSize bounds the config.json they are checked against.
+const MaxOptionsSize = 8 << 20
+
 // DecodeOptions decodes an options document (the content of --options FILE):
 // a JSON object, numbers kept as json.Number.
 func DecodeOptions(data []byte) (map[string]any, error) {
+	if len(data) > MaxOptionsSize {
+		return nil, fmt.Errorf("options: %d bytes, over the limit of %d bytes", len(data), MaxOptionsSize)
+	}
 	v, err := decodeJSON(data)
 	if err != nil {
 		return nil, fmt.Errorf("options: %w", err)
@@ -155,6 +162,9 @@ func ParseSetFile(dst map[string]any, expr string, readFile func(name string) ([
 	data, err := readFile(name)
 	if err != nil {
 		return fmt.Errorf("--set-file %q: %w", expr, err)
+	}
+	if len(data) > MaxOptionsSize {
+		return fmt.Errorf("--set-file %q: %d bytes, over the limit of %d bytes", expr, len(data), MaxOptionsSize)
 	}
 	if err := SetPath(dst, path, string(data)); err != nil {
 		return fmt.Errorf("--set-file %q: %w", expr, err)

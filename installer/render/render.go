@@ -388,13 +388,18 @@ func renderTemplate(f *repo.File, scope map[string]any) ([]byte, error) {
 		}
 		return nil, e
 	}
-	ctx := rootContext(scope)
-	var buf bytes.Buffer
-	buf.Grow(len(f.Data) + len(f.Data)/2)
-	if err := tmpl.FRender(&buf, ctx); err != nil {
+	b := newBudget()
+	w := &limitedBuffer{b: b}
+	w.buf.Grow(len(f.Data) + len(f.Data)/2)
+	err = tmpl.FRender(w, rootContext(scope, b))
+	if b.over {
+		return nil, &Error{Stage: StageTemplate, File: f.Path, Err: ErrOutputTooLarge, Message: fmt.Sprintf(
+			"the rendered output is larger than the limit of %d bytes (stopped after %d bytes): a section repeats over too long a list", MaxOutputSize, w.buf.Len())}
+	}
+	if err != nil {
 		return nil, &Error{Stage: StageTemplate, File: f.Path, Message: err.Error(), Err: err}
 	}
-	return buf.Bytes(), nil
+	return w.buf.Bytes(), nil
 }
 
 // parseRendered is step 5's first half: the text must be one JSON object.

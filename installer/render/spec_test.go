@@ -162,7 +162,7 @@ func cosmosRender(template string, data any) (string, error) {
 	}
 	var ctx any
 	if m, ok := data.(map[string]any); ok {
-		ctx = rootContext(toNumbers(m).(map[string]any))
+		ctx = rootContext(toNumbers(m).(map[string]any), newBudget())
 	} else {
 		ctx = convert(toNumbers(data), false)
 	}

@@ -55,6 +55,21 @@ type Request struct {
 	MaxSteps int
 }
 
+// Limits of one resolution, against repositories built to exhaust the
+// resolver. The built-in repository's largest plan has 3 packages and its
+// most dependencies per revision 1; the synthetic benchmark repository
+// (10,000 packages) stays within both.
+const (
+	// MaxDependencies bounds the dependencies one revision declares.
+	MaxDependencies = 100
+	// MaxPlan bounds the packages of a solution, reused ones included.
+	MaxPlan = 10_000
+)
+
+// ErrLimit is wrapped by the errors of Resolve for a revision or a plan
+// over MaxDependencies or MaxPlan.
+var ErrLimit = errors.New("resolver limit exceeded")
+
 // Choice is the revision chosen for one package.
 type Choice struct {
 	Name string
@@ -249,6 +264,10 @@ func (s *solver) candidates(name string) ([]assignment, error) {
 		if exact && c.Revision.Version.String() != s.req.Version {
 			continue
 		}
+		if n := len(c.Revision.Dependencies); n > MaxDependencies {
+			return nil, fmt.Errorf("%w: %s %s (repository %s) declares %d dependencies, over the limit of %d",
+				ErrLimit, name, c.Revision.Version, c.Repository, n, MaxDependencies)
+		}
 		// A yanked revision is chosen only when its exact version is asked
 		// for: never as a default, never for a dependency.
 		if c.Revision.Yanked && !exact {
@@ -391,6 +410,10 @@ func (s *solver) allowsAt(d repo.Dependency, a *assignment) bool {
 func (s *solver) solve(depth int) (bool, map[string]bool) {
 	if len(s.open) == 0 {
 		return true, nil
+	}
+	if n := len(s.assigned) + len(s.open); n > MaxPlan {
+		s.err = fmt.Errorf("%w: resolving %s needs more than %d packages (the limit), %d so far", ErrLimit, s.req.Name, MaxPlan, n)
+		return false, nil
 	}
 	if err := s.ctx.Err(); err != nil {
 		s.err = err

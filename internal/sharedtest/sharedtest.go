@@ -4,6 +4,7 @@
 package sharedtest
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -50,4 +51,61 @@ func moduleRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// Lookup returns the path of sub inside the shared directory and whether it
+// exists, without skipping: fuzz targets use it to add seeds from the
+// corpus when it is there and still run without it.
+func Lookup(sub ...string) (string, bool) {
+	dir := os.Getenv("UNIVERSE_SHARED")
+	if dir == "" {
+		root, err := moduleRoot()
+		if err != nil {
+			return "", false
+		}
+		dir = filepath.Join(root, "..", "shared")
+	}
+	p := filepath.Join(append([]string{dir}, sub...)...)
+	if _, err := os.Stat(p); err != nil {
+		return "", false
+	}
+	return p, true
+}
+
+// CorpusFiles returns the content of the corpus files with one of the given
+// base names (e.g. "package.json"), taking one revision directory in every
+// `every`, in path order; nil when the corpus is absent. Fuzz targets seed
+// from it.
+func CorpusFiles(every int, names ...string) [][]byte {
+	dir, ok := Lookup("corpus", "universe", "packages")
+	if !ok {
+		return nil
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	var out [][]byte
+	revs := 0
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			if filepath.Dir(filepath.Dir(filepath.Dir(p))) == dir {
+				revs++ // <LETTER>/<name>/<release>
+				if every > 1 && revs%every != 0 {
+					return fs.SkipDir
+				}
+			}
+			return nil
+		}
+		if want[d.Name()] {
+			if b, err := os.ReadFile(p); err == nil {
+				out = append(out, b)
+			}
+		}
+		return nil
+	})
+	return out
 }

@@ -37,6 +37,7 @@ func writeErr(w http.ResponseWriter, e *marathon.Error) {
 // routes builds the handler: DC/OS prefix, admin API, auth, faults, API.
 func (s *Server) routes() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBody)
 		if p, ok := strings.CutPrefix(r.URL.Path, "/service/marathon"); ok && (p == "" || strings.HasPrefix(p, "/")) {
 			r.URL.Path = p
 			if p == "" {
@@ -199,9 +200,9 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) {
 // readBody decodes a JSON body as Marathon does: 400 for an empty or
 // broken body.
 func readBody(r *http.Request) (any, *marathon.Error) {
-	b, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+	b, err := io.ReadAll(r.Body)
 	if err != nil {
-		return nil, &marathon.Error{Status: 400, Message: "Invalid JSON", DetailText: err.Error()}
+		return nil, bodyError(err)
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, &marathon.Error{Status: 400, Message: "Please specify data in JSON format", DetailText: "No content to map due to end-of-input"}
@@ -216,6 +217,15 @@ func readBody(r *http.Request) (any, *marathon.Error) {
 		return nil, &marathon.Error{Status: 400, Message: "Invalid JSON", DetailText: "unexpected data after the JSON value"}
 	}
 	return v, nil
+}
+
+// bodyError is the answer for a body that could not be read: 413 when it
+// is over MaxRequestBody.
+func bodyError(err error) *marathon.Error {
+	if mb := (*http.MaxBytesError)(nil); errors.As(err, &mb) {
+		return &marathon.Error{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("Request body too large: the limit is %d bytes", mb.Limit)}
+	}
+	return &marathon.Error{Status: 400, Message: "Invalid JSON", DetailText: err.Error()}
 }
 
 func readObject(r *http.Request) (map[string]any, *marathon.Error) {
@@ -1082,7 +1092,7 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 			dec := json.NewDecoder(r.Body)
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&f); err != nil {
-				writeError(w, http.StatusBadRequest, "faults: "+err.Error())
+				writeAdminBodyError(w, "faults", err)
 				return
 			}
 			if f.ErrorRate < 0 || f.ErrorRate > 1 || f.DropRate < 0 || f.DropRate > 1 {
@@ -1101,7 +1111,7 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		case http.MethodPost:
 			var res struct{ CPUs, Mem, Disk float64 }
 			if err := json.NewDecoder(r.Body).Decode(&res); err != nil && !errors.Is(err, io.EOF) {
-				writeError(w, http.StatusBadRequest, "agent: "+err.Error())
+				writeAdminBodyError(w, "agent", err)
 				return
 			}
 			if res.CPUs <= 0 {
@@ -1122,6 +1132,15 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeError(w, http.StatusNotFound, "no such sandbox admin endpoint; see GET /_sandbox/")
 	}
+}
+
+// writeAdminBodyError answers an admin request whose body did not decode.
+func writeAdminBodyError(w http.ResponseWriter, what string, err error) {
+	if e := bodyError(err); e.Status == http.StatusRequestEntityTooLarge {
+		writeErr(w, e)
+		return
+	}
+	writeError(w, http.StatusBadRequest, what+": "+err.Error())
 }
 
 // resident reports whether an app has persistent volumes.

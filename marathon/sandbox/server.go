@@ -55,7 +55,31 @@ type Config struct {
 	EventLogSize int
 	// Logger receives the sandbox's log; nil discards it.
 	Logger *slog.Logger
+	// ReadTimeout bounds reading one request, body included (default
+	// DefaultReadTimeout). net/http lifts it once the body is read, so the
+	// event stream lives on past it.
+	ReadTimeout time.Duration
+	// MaxRequestBody bounds a request body (default
+	// DefaultMaxRequestBody): a larger one is answered 413.
+	MaxRequestBody int64
 }
+
+// Limits of the sandbox's HTTP server, against clients that send too much
+// or too slowly.
+const (
+	// DefaultMaxRequestBody is the default Config.MaxRequestBody, four
+	// times the renderer's MaxOutputSize.
+	DefaultMaxRequestBody = 64 << 20
+	// MaxHeaderBytes bounds the request line and headers (a DC/OS token is
+	// about 1 KB).
+	MaxHeaderBytes = 64 << 10
+	// ReadHeaderTimeout bounds reading the request line and headers.
+	ReadHeaderTimeout = 10 * time.Second
+	// DefaultReadTimeout is the default Config.ReadTimeout.
+	DefaultReadTimeout = 2 * time.Minute
+	// IdleTimeout closes keep-alive connections left idle this long.
+	IdleTimeout = 2 * time.Minute
+)
 
 // Faults are the failures the sandbox injects into API calls and tasks.
 type Faults struct {
@@ -177,6 +201,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxRunningDeployments == 0 {
 		cfg.MaxRunningDeployments = 100
 	}
+	if cfg.MaxRequestBody <= 0 {
+		cfg.MaxRequestBody = DefaultMaxRequestBody
+	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
+	}
 	if cfg.EventLogSize == 0 {
 		cfg.EventLogSize = 100000
 	}
@@ -239,7 +269,8 @@ func (s *Server) Start(ctx context.Context, addr string) error {
 // ends. It returns at once; call it (or Start) only once.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) {
 	s.listener = ln
-	s.httpSrv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	s.httpSrv = &http.Server{Handler: s.handler, ReadHeaderTimeout: ReadHeaderTimeout, ReadTimeout: s.cfg.ReadTimeout,
+		IdleTimeout: IdleTimeout, MaxHeaderBytes: MaxHeaderBytes}
 	s.wg.Add(2)
 	go func() {
 		defer s.wg.Done()

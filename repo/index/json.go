@@ -178,7 +178,7 @@ func (p *parser) value(depth int) any {
 		return nil
 	}
 	if depth > maxDepth {
-		p.fail("nesting too deep")
+		p.fail(fmt.Sprintf("nesting deeper than the limit of %d", maxDepth))
 		return nil
 	}
 	if p.i >= len(p.b) {

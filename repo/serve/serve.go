@@ -93,17 +93,29 @@ func (s *Server) Close() error {
 	return nil
 }
 
+// Limits of the server against clients that send too much or too slowly;
+// it only answers GET and HEAD, so a request is its headers.
+const (
+	ReadHeaderTimeout = 5 * time.Second
+	ReadTimeout       = 15 * time.Second
+	// WriteTimeout bounds sending one answer: a 30 MB index to a slow
+	// client.
+	WriteTimeout   = 2 * time.Minute
+	IdleTimeout    = time.Minute
+	MaxHeaderBytes = 16 << 10
+)
+
 // Serve answers requests on ln until ctx is cancelled, then shuts down
 // gracefully: it stops accepting, lets requests in flight finish (within
 // ShutdownTimeout) and returns nil.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      2 * time.Minute,
-		IdleTimeout:       time.Minute,
-		MaxHeaderBytes:    16 << 10,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	done := make(chan error, 1)
