@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,15 +20,7 @@ func TestPublishInstallYankSandbox(t *testing.T) {
 	if code, stdout, stderr := lifecycleRun(t, "publish "+src+" --packages "+tree+" --index-out "+out); code != 0 {
 		t.Fatalf("publish = %d\n%s%s", code, stdout, stderr)
 	}
-	s, err := serve.New(out, serve.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(s)
-	defer func() { ts.Close(); s.Close() }()
-	writeFiles(t, filepath.Join(dir, "config", "universe"), map[string]string{
-		"config.json": `{"repositories": [{"name": "test", "url": "` + ts.URL + `/repo"}]}`,
-	})
+	ts := serveOnly(t, dir, out)
 	install := func(args, want string) {
 		t.Helper()
 		code, stdout, stderr := lifecycleRun(t, "install "+args+" --yes")
@@ -45,7 +36,6 @@ func TestPublishInstallYankSandbox(t *testing.T) {
 	if code, stdout, stderr := lifecycleRun(t, "yank alpha --release 200 --reason broken --packages "+tree); code != 0 {
 		t.Fatalf("yank = %d\n%s%s", code, stdout, stderr)
 	}
-	s.Close()
 	if code, stdout, stderr := lifecycleRun(t, "repo build --packages "+tree+" --out "+out); code != 0 {
 		t.Fatalf("repo build = %d\n%s%s", code, stdout, stderr)
 	}

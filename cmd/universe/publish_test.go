@@ -136,18 +136,10 @@ func TestPublishEndToEnd(t *testing.T) {
 	}
 
 	// And through a served repository, as a client resolves it.
-	s, err := serve.New(out, serve.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(s)
-	defer func() { ts.Close(); s.Close() }()
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
 	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
 	t.Setenv("UNIVERSE_CONFIG", "")
-	writeFiles(t, filepath.Join(dir, "config", "universe"), map[string]string{
-		"config.json": `{"repositories": [{"name": "test", "url": "` + ts.URL + `/repo"}]}`,
-	})
+	serveOnly(t, dir, out)
 	c, err := openCatalog(ctx, &App{Stdout: io.Discard, Stderr: io.Discard}, "")
 	if err != nil {
 		t.Fatal(err)
@@ -228,4 +220,22 @@ func TestValidateAgainst(t *testing.T) {
 	if _, stderr, code := runCmd(t, "validate --against "+filepath.Join(out, "universe.json")+" "+tree); code == 0 || !strings.Contains(stderr, "not a native index") {
 		t.Errorf("validate --against universe.json = %d\n%s", code, stderr)
 	}
+}
+
+// serveOnly serves the repository built in out over HTTP until the test
+// ends and makes it the only repository configured under dir/config (the
+// XDG_CONFIG_HOME of these tests). A test may swap the returned server's
+// handler to serve a rebuilt directory.
+func serveOnly(t *testing.T, dir, out string) *httptest.Server {
+	t.Helper()
+	s, err := serve.New(out, serve.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(func() { ts.Close(); s.Close() })
+	writeFiles(t, filepath.Join(dir, "config", "universe"), map[string]string{
+		"config.json": `{"repositories": [{"name": "test", "url": "` + ts.URL + `/repo"}]}`,
+	})
+	return ts
 }

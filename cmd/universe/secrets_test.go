@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io/fs"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/universe-pm/universe/installer/journal"
-	"github.com/universe-pm/universe/repo/serve"
 )
 
 // The secrets of testdata/secrets and of this test: none may be printed
@@ -83,15 +81,7 @@ func TestSecretsLifecycle(t *testing.T) {
 	if code, stdout, stderr := runArgs(t, "repo", "build", "--packages", "testdata/secrets", "--out", out); code != 0 {
 		t.Fatalf("repo build = %d\n%s%s", code, stdout, stderr)
 	}
-	s, err := serve.New(out, serve.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(s)
-	defer func() { ts.Close(); s.Close() }()
-	writeFiles(t, filepath.Join(dir, "config", "universe"), map[string]string{
-		"config.json": `{"repositories": [{"name": "test", "url": "` + ts.URL + `/repo"}]}`,
-	})
+	serveOnly(t, dir, out)
 	var printed []string
 	run := func(wantCode int, args ...string) (string, string) {
 		t.Helper()

@@ -3,12 +3,9 @@ package main
 import (
 	"context"
 	"io"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/universe-pm/universe/repo/serve"
 )
 
 func TestYankServed(t *testing.T) {
@@ -46,18 +43,10 @@ func TestYankServed(t *testing.T) {
 	}
 
 	// A client of the served index honours it.
-	s, err := serve.New(out, serve.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(s)
-	defer func() { ts.Close(); s.Close() }()
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
 	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
 	t.Setenv("UNIVERSE_CONFIG", "")
-	writeFiles(t, filepath.Join(dir, "config", "universe"), map[string]string{
-		"config.json": `{"repositories": [{"name": "test", "url": "` + ts.URL + `/repo"}]}`,
-	})
+	serveOnly(t, dir, out)
 	c, err := openCatalog(ctx, &App{Stdout: io.Discard, Stderr: io.Discard}, "")
 	if err != nil {
 		t.Fatal(err)

@@ -91,6 +91,12 @@ func ConfigPath(flag string) (string, error) {
 	if p := os.Getenv("UNIVERSE_CONFIG"); p != "" {
 		return p, nil
 	}
+	return configFile("config.json")
+}
+
+// configFile returns $XDG_CONFIG_HOME/universe/name, with XDG's ~/.config
+// default.
+func configFile(name string) (string, error) {
 	dir := os.Getenv("XDG_CONFIG_HOME")
 	if dir == "" {
 		home, err := os.UserHomeDir()
@@ -99,24 +105,14 @@ func ConfigPath(flag string) (string, error) {
 		}
 		dir = filepath.Join(home, ".config")
 	}
-	return filepath.Join(dir, "universe", "config.json"), nil
+	return filepath.Join(dir, "universe", name), nil
 }
 
 // StateFile returns the file that keeps the highest signed version seen
 // per signed repository: $XDG_CONFIG_HOME/universe/signed-versions.json
 // (with XDG's ~/.config default). It lives with the configuration, not in
 // the cache, so that clearing the cache does not reopen rollbacks.
-func StateFile() (string, error) {
-	dir := os.Getenv("XDG_CONFIG_HOME")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("locating the configuration: %w", err)
-		}
-		dir = filepath.Join(home, ".config")
-	}
-	return filepath.Join(dir, "universe", "signed-versions.json"), nil
-}
+func StateFile() (string, error) { return configFile("signed-versions.json") }
 
 // CacheDir returns $XDG_CACHE_HOME/universe (with XDG's ~/.cache default).
 func CacheDir() (string, error) {
