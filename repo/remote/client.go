@@ -317,7 +317,11 @@ func (c *Client) fetch(ctx context.Context, src Source, dir string, meta *cacheM
 	if err != nil {
 		return nil, err
 	}
-	body, err := c.readBody(resp)
+	var signed *trust.Metadata
+	if sig != nil {
+		signed = sig.meta
+	}
+	body, mismatch, err := c.readSigned(resp, signed, index.NativeFile)
 	if err != nil {
 		return nil, err
 	}
@@ -326,9 +330,9 @@ func (c *Client) fetch(ctx context.Context, src Source, dir string, meta *cacheM
 			return nil, sig.refuse(fmt.Errorf("%w: a v%d index", trust.ErrFileDigest, media),
 				"repository '%s' is signed but answered a v%d index, not its signed native index: refusing it", src.Name, media)
 		}
-		if err := sig.meta.Check(index.NativeFile, body); err != nil {
-			return nil, sig.refuse(err, "%s of repository '%s' does not match its signed index version %d (%v): files from different generations or tampered; refusing the repository",
-				index.NativeFile, src.Name, sig.meta.Version, err)
+		if mismatch != nil {
+			return nil, sig.refuse(mismatch, "%s of repository '%s' does not match its signed index version %d (%v): files from different generations or tampered; refusing the repository",
+				index.NativeFile, src.Name, sig.meta.Version, mismatch)
 		}
 	}
 	ix, err := index.Decode(body)
@@ -413,13 +417,46 @@ func mediaVersion(ct string) (int, error) {
 	return 0, fmt.Errorf("%w %q: want %s (v3 to v6)", ErrUnsupportedType, ct, index.MediaTypePrefix)
 }
 
-func (c *Client) readBody(resp *http.Response) ([]byte, error) {
-	limit := c.opts.MaxSize
-	if resp.ContentLength > limit {
-		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, resp.ContentLength, limit)
+// readSigned reads the answer for the repository file name. When signed
+// (which may be nil) signs the repository, the file is read no further than
+// its signed size — TUF's endless-data attack — and mismatch is set, wrapping
+// trust.ErrFileDigest, when the file is longer, or when it does not match
+// its signed size and sha256.
+func (c *Client) readSigned(resp *http.Response, signed *trust.Metadata, name string) (body []byte, mismatch, err error) {
+	if signed == nil {
+		body, err = c.readBody(resp, 0)
+		return body, nil, err
 	}
-	var r io.Reader = io.LimitReader(resp.Body, limit+1)
-	switch enc := strings.ToLower(resp.Header.Get("Content-Encoding")); enc {
+	f := signed.Files[name] // unsigned: Check says so below
+	body, err = c.readBody(resp, f.Size)
+	if errors.Is(err, ErrTooLarge) && f.Size > 0 {
+		return nil, fmt.Errorf("%s: %w: more than the signed %d bytes", name, trust.ErrFileDigest, f.Size), nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return body, signed.Check(name, body), nil
+}
+
+// readBody reads an answer of at most limit bytes once decompressed (a
+// file's signed size), or Options.MaxSize when limit is 0. What comes over
+// the wire is bounded by Options.MaxSize, compressed or not: a gzipped
+// small file can be larger than the file.
+func (c *Client) readBody(resp *http.Response, limit int64) ([]byte, error) {
+	max := c.opts.MaxSize
+	if limit <= 0 || limit > max {
+		limit = max
+	}
+	enc := strings.ToLower(resp.Header.Get("Content-Encoding"))
+	wire := max
+	if enc == "" || enc == "identity" {
+		wire = limit
+	}
+	if resp.ContentLength > wire {
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, resp.ContentLength, wire)
+	}
+	var r io.Reader = io.LimitReader(resp.Body, wire+1)
+	switch enc {
 	case "", "identity":
 	case "gzip":
 		zr, err := gzip.NewReader(r)
@@ -687,17 +724,15 @@ func (c *Client) FetchPackage(ctx context.Context, r *Repository, name string) (
 	if mv, err := mediaVersion(resp.Header.Get("Content-Type")); err != nil || mv != 6 {
 		return nil, fmt.Errorf("repository %s: package %s: %w %q", r.Source.Name, name, ErrUnsupportedType, resp.Header.Get("Content-Type"))
 	}
-	body, err := c.readBody(resp)
+	file := index.SplitFile(index.NativeDir, name)
+	body, mismatch, err := c.readSigned(resp, r.Signed, file)
 	if err != nil {
 		return nil, fmt.Errorf("repository %s: package %s: %w", r.Source.Name, name, err)
 	}
-	if r.Signed != nil {
-		file := index.SplitFile(index.NativeDir, name)
-		if err := r.Signed.Check(file, body); err != nil {
-			return nil, &TrustError{Repository: r.Source.Name, Key: r.KeyFingerprint, Err: err,
-				msg: fmt.Sprintf("package file %s of repository '%s' does not match the signed index version %d (%v): files from different generations or tampered; refusing it",
-					file, r.Source.Name, r.Signed.Version, err)}
-		}
+	if mismatch != nil {
+		return nil, &TrustError{Repository: r.Source.Name, Key: r.KeyFingerprint, Err: mismatch,
+			msg: fmt.Sprintf("package file %s of repository '%s' does not match the signed index version %d (%v): files from different generations or tampered; refusing it",
+				file, r.Source.Name, r.Signed.Version, mismatch)}
 	}
 	ix, err := index.Decode(body)
 	if err != nil {

@@ -67,6 +67,11 @@ func baseURL(u string) string {
 	return strings.TrimSuffix(u, "/repo")
 }
 
+// maxSmallFile bounds the files get fetches before anything is verified
+// (the envelope and the public key): 16 MiB, far above an envelope of the
+// whole Universe corpus (168 kB).
+const maxSmallFile = 16 << 20
+
 // get fetches a small file beside the repository's index.
 func (c *Client) get(ctx context.Context, url, accept string) ([]byte, int, error) {
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -84,7 +89,7 @@ func (c *Client) get(ctx context.Context, url, accept string) ([]byte, int, erro
 	if resp.StatusCode != http.StatusOK {
 		return nil, resp.StatusCode, fmt.Errorf("GET %s: server answered %s", url, resp.Status)
 	}
-	body, err := c.readBody(resp)
+	body, err := c.readBody(resp, maxSmallFile)
 	return body, resp.StatusCode, err
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -432,4 +433,17 @@ func TestSignedStale(t *testing.T) {
 	if r, err := f.c.Open(ctx, f.src); !errors.Is(err, trust.ErrExpired) || !strings.Contains(err.Error(), "server answered 500") {
 		t.Errorf("Open(server down, cache expired) = %+v, %v; want the server's failure and the expiry", r, err)
 	}
+}
+
+// TestSignedEndlessData: a server that sends more than the signed size of
+// index.json (TUF's endless-data attack) is cut off at that size, not at
+// Options.MaxSize, and refused as a file that does not match.
+func TestSignedEndlessData(t *testing.T) {
+	f := newSigned(t)
+	p := filepath.Join(f.dir, index.NativeFile)
+	data, _ := os.ReadFile(p)
+	write(t, p, append(data, bytes.Repeat([]byte(" "), 4<<20)...))
+	_, err := f.c.Open(context.Background(), f.src)
+	wantRefused(t, "Open(index.json padded past its signed size)", err, trust.ErrFileDigest,
+		fmt.Sprintf("more than the signed %d bytes", len(data)), "refusing the repository")
 }
