@@ -1,0 +1,493 @@
+// The dashboard's end-to-end flow in headless Chromium:
+//
+//	node flow.mjs URL SCREENSHOT_DIR
+//
+// URL is a running `universe ui` over a fresh sandbox; SCREENSHOT_DIR gets a
+// PNG of each page. It opens the catalog, searches "spark", opens it, sets an
+// option to an invalid value and sees the inline error at the field, fixes
+// it, sees the preview and the plan, installs by keyboard only, watches
+// zookeeper, hdfs and spark become healthy in that order, finds them under
+// Installed and their tasks on Cluster, and uninstalls spark after
+// confirming. Every form control it meets must have an accessible name.
+//
+// It drives the system chromium (CHROMIUM, default /usr/bin/chromium) with
+// playwright-core, which never downloads a browser. Each step prints "ok -
+// ..." and the run ends with "N passed, N failed"; the exit status is 0 only
+// when every step passed. ui/browser_test.go runs it (go test ./ui -run
+// TestBrowser).
+
+import { chromium } from 'playwright-core';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const [base, shotDir] = process.argv.slice(2);
+if (!base || !shotDir) {
+	console.error('usage: node flow.mjs URL SCREENSHOT_DIR');
+	process.exit(2);
+}
+const url = (p) => new URL(p, base).toString();
+
+// How long one step may wait for the page. The install of three packages on
+// a fast sandbox takes seconds; the bound is for a loaded CI machine.
+const STEP = Number(process.env.E2E_STEP_TIMEOUT_MS || 30000);
+const INSTALL = Number(process.env.E2E_INSTALL_TIMEOUT_MS || 180000);
+
+let passed = 0;
+let failed = 0;
+
+function fail(msg) {
+	throw new Error(msg);
+}
+
+function check(cond, msg) {
+	if (!cond) fail(msg);
+}
+
+// step runs one named part of the flow; the flow stops at the first failure
+// (later steps depend on earlier ones), after a screenshot of the page.
+async function step(page, name, fn) {
+	const t0 = Date.now();
+	try {
+		await fn();
+		passed++;
+		console.log(`ok - ${name} (${Date.now() - t0} ms)`);
+	} catch (err) {
+		failed++;
+		console.log(`not ok - ${name}: ${err && err.stack ? err.stack : err}`);
+		console.log(`  at ${page.url()}`);
+		await shot(page, `failed-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`).catch(() => {});
+		throw err;
+	}
+}
+
+let page;
+
+async function shot(p, name) {
+	await p.screenshot({ path: path.join(shotDir, `${name}.png`), fullPage: true });
+}
+
+// pageChecks are what every page of the dashboard has: one <h1>, and a
+// navigation with the links Catalog, Installed and Cluster.
+async function pageChecks(p) {
+	const h1s = await p.locator('h1').count();
+	check(h1s === 1, `${p.url()}: ${h1s} <h1> elements, want 1`);
+	const nav = p.getByRole('navigation');
+	check((await nav.count()) >= 1, `${p.url()}: no navigation landmark`);
+	for (const name of ['Catalog', 'Installed', 'Cluster']) {
+		const n = await nav.getByRole('link', { name, exact: true }).count();
+		check(n >= 1, `${p.url()}: no link "${name}" in the navigation`);
+	}
+	await unnamedControls(p);
+}
+
+// controlRoles are the accessibility roles of form controls and buttons.
+const controlRoles = new Set([
+	'button', 'checkbox', 'combobox', 'listbox', 'menuitemcheckbox', 'radio',
+	'searchbox', 'slider', 'spinbutton', 'switch', 'textbox', 'link',
+]);
+
+// unnamedControls fails listing every control of the page (in the
+// browser's own accessibility tree, so labels, aria-label, aria-labelledby
+// and title all count as Chromium computes them) that has no accessible
+// name.
+async function unnamedControls(p) {
+	const cdp = await p.context().newCDPSession(p);
+	try {
+		const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+		const bad = [];
+		for (const n of nodes) {
+			if (n.ignored || !n.role || !controlRoles.has(n.role.value)) continue;
+			const name = n.name && typeof n.name.value === 'string' ? n.name.value.trim() : '';
+			if (name !== '') continue;
+			let what = n.role.value;
+			if (n.backendDOMNodeId) {
+				const { node } = await cdp.send('DOM.describeNode', { backendNodeId: n.backendDOMNodeId });
+				const attrs = {};
+				for (let i = 0; i + 1 < (node.attributes || []).length; i += 2) attrs[node.attributes[i]] = node.attributes[i + 1];
+				what = `<${node.localName}${['id', 'name', 'type', 'class'].filter((a) => a in attrs).map((a) => ` ${a}="${attrs[a]}"`).join('')}> (${n.role.value})`;
+			}
+			bad.push(what);
+		}
+		check(bad.length === 0, `${p.url()}: controls without an accessible name:\n    ${bad.join('\n    ')}`);
+	} finally {
+		await cdp.detach();
+	}
+}
+
+// tabTo presses Tab (and nothing else) until the element has the focus:
+// the keyboard reaches it. It fails after max presses.
+async function tabTo(p, locator, what, max = 120) {
+	const handle = await locator.elementHandle({ timeout: STEP });
+	for (let i = 0; i <= max; i++) {
+		if (await handle.evaluate((el) => el === document.activeElement)) return;
+		await p.keyboard.press('Tab');
+	}
+	fail(`${what}: not reached with ${max} presses of Tab`);
+}
+
+// typeInto replaces the focused text control's value by keyboard.
+async function retype(p, text) {
+	await p.keyboard.press('Control+A');
+	await p.keyboard.press('Backspace');
+	await p.keyboard.type(text);
+}
+
+// describedText is the text of the elements the control's aria-describedby
+// names.
+async function describedText(locator) {
+	return locator.evaluate((el) => (el.getAttribute('aria-describedby') || '')
+		.split(/\s+/).filter(Boolean)
+		.map((id) => document.getElementById(id))
+		.filter(Boolean)
+		.map((d) => d.textContent.trim())
+		.join(' | '));
+}
+
+// errorFor waits for the inline error of a field: aria-invalid="true" on
+// the control and, among the elements its aria-describedby names, one that
+// is announced (role=alert or aria-live) and has text. It returns the text.
+async function errorFor(p, field, what) {
+	await p.waitForFunction((el) => {
+		if (el.getAttribute('aria-invalid') !== 'true') return false;
+		return (el.getAttribute('aria-describedby') || '').split(/\s+/).some((id) => {
+			const d = id && document.getElementById(id);
+			if (!d || d.textContent.trim() === '') return false;
+			const live = d.closest('[role="alert"],[aria-live]:not([aria-live="off"])');
+			return live !== null;
+		});
+	}, await field.elementHandle(), { timeout: STEP }).catch(() => fail(`${what}: no inline error (aria-invalid="true" and an announced message linked by aria-describedby) appeared`));
+	return field.evaluate((el) => (el.getAttribute('aria-describedby') || '').split(/\s+/)
+		.map((id) => id && document.getElementById(id))
+		.filter((d) => d && d.closest('[role="alert"],[aria-live]:not([aria-live="off"])') && d.textContent.trim() !== '')
+		.map((d) => d.textContent.trim()).join(' | '));
+}
+
+async function main() {
+	await mkdir(shotDir, { recursive: true });
+	const profile = await mkdtemp(path.join(tmpdir(), 'universe-e2e-'));
+	const context = await chromium.launchPersistentContext(profile, {
+		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+		headless: true,
+		args: [
+			'--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+			'--no-first-run', '--disable-background-networking',
+			'--disable-component-update', '--disable-sync',
+		],
+		viewport: { width: 1280, height: 900 },
+		timeout: 60000,
+	});
+	context.setDefaultTimeout(STEP);
+	page = context.pages()[0] || await context.newPage();
+	const pageErrors = [];
+	page.on('pageerror', (err) => pageErrors.push(String(err)));
+	page.on('console', (msg) => {
+		if (msg.type() === 'error') console.log(`  console error at ${page.url()}: ${msg.text()}`);
+	});
+	// Record every data-state a [data-package] element shows, in order, from
+	// the first script on every page: the install page's order of
+	// transitions is read from it.
+	await page.addInitScript(() => {
+		window.__transitions = [];
+		const seen = new Map();
+		const note = (el) => {
+			if (!(el instanceof Element)) return;
+			const els = [el, ...el.querySelectorAll('[data-package][data-state]')];
+			for (const e of els) {
+				if (!e.hasAttribute('data-package') || !e.hasAttribute('data-state')) continue;
+				const pkg = e.getAttribute('data-package');
+				const state = e.getAttribute('data-state');
+				if (seen.get(e) === state) continue;
+				seen.set(e, state);
+				window.__transitions.push({ pkg, state, t: performance.now() });
+			}
+		};
+		new MutationObserver((records) => {
+			for (const r of records) {
+				if (r.type === 'attributes') note(r.target);
+				for (const n of r.addedNodes || []) note(n);
+			}
+		}).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state', 'data-package'] });
+		document.addEventListener('DOMContentLoaded', () => note(document.documentElement));
+	});
+
+	try {
+		await flow(page);
+		check(pageErrors.length === 0, `script errors in the pages:\n    ${pageErrors.join('\n    ')}`);
+	} finally {
+		await context.close();
+		await rm(profile, { recursive: true, force: true });
+	}
+}
+
+async function flow(page) {
+	// --- Catalog -------------------------------------------------------
+	await step(page, 'catalog lists packages, selected ones first', async () => {
+		await page.goto(url('/'));
+		await page.getByRole('link', { name: /^spark/ }).first().waitFor();
+		await pageChecks(page);
+		const api = await (await page.request.get(url('/api/packages'))).json();
+		const list = Array.isArray(api) ? api : api.packages;
+		check(Array.isArray(list) && list.length >= 7, `GET /api/packages: want the list of packages, got ${JSON.stringify(api).slice(0, 200)}`);
+		// The cards in page order, by the package name that starts each
+		// link's accessible name.
+		const names = list.map((p) => p.name);
+		const cards = await cardOrder(page, names);
+		check(cards.length === names.length, `catalog shows ${cards.length} package cards (${cards.join(', ')}), the API lists ${names.length}`);
+		const selected = new Set(list.filter((p) => p.selected).map((p) => p.name));
+		check(selected.has('spark'), 'spark is not marked selected in /api/packages');
+		const firstPlain = cards.findIndex((n) => !selected.has(n));
+		const lastSelected = cards.map((n) => selected.has(n)).lastIndexOf(true);
+		check(firstPlain === -1 || lastSelected < firstPlain, `selected packages are not first: ${cards.map((n) => (selected.has(n) ? `${n}*` : n)).join(', ')}`);
+		await shot(page, '01-catalog');
+	});
+
+	await step(page, 'typing "spark" in the search filters the catalog as you type', async () => {
+		const search = page.getByLabel('Search packages', { exact: true });
+		await search.focus();
+		await page.keyboard.type('spark');
+		await page.waitForFunction(() => {
+			const links = [...document.querySelectorAll('a')];
+			return !links.some((a) => /^\s*cassandra/.test(a.textContent) && a.offsetParent !== null);
+		}).catch(() => fail('cassandra is still shown after searching "spark"'));
+		check(await page.getByRole('link', { name: /^spark/ }).first().isVisible(), 'the spark card is not shown after searching "spark"');
+		await shot(page, '02-catalog-search-spark');
+	});
+
+	await step(page, 'the spark card opens the package page (keyboard)', async () => {
+		const card = page.getByRole('link', { name: /^spark/ }).first();
+		await tabTo(page, card, 'the spark card');
+		await Promise.all([page.waitForURL(/\/packages\/spark(\?|$)/), page.keyboard.press('Enter')]);
+		await page.locator('h1').waitFor();
+		const h1 = (await page.locator('h1').textContent()).trim();
+		check(h1 === 'spark', `package page <h1> = ${JSON.stringify(h1)}, want "spark"`);
+	});
+
+	// --- Package page --------------------------------------------------
+	const field = (ptr) => page.locator(`[name="${ptr}"]`);
+	await step(page, 'the package page: versions, dependencies and the options form from config.json', async () => {
+		await field('/service/name').waitFor();
+		await pageChecks(page);
+		const version = page.getByLabel('Version', { exact: true });
+		check(await version.evaluate((el) => el.tagName === 'SELECT'), 'the control labelled "Version" is not a <select>');
+		const versions = await version.locator('option').allTextContents();
+		for (const v of ['3.4.3', '3.5.1', '3.5.2']) {
+			check(versions.some((t) => t.includes(v)), `version select lacks ${v}: ${versions.join(', ')}`);
+		}
+		check((await page.locator('svg').count()) >= 1, 'no dependency graph (SVG)');
+		const graph = await page.locator('svg').evaluateAll((svgs) => svgs.map((s) => [s.getAttribute('aria-label') || '', s.querySelector('title')?.textContent || '', s.getAttribute('role') || ''].join(' ')));
+		check(graph.some((t) => /hdfs/.test(t)), `no dependency graph whose text alternative names hdfs: ${JSON.stringify(graph)}`);
+		// Fields: one control per leaf, named by its JSON pointer, typed
+		// from the schema, the default filled in, labelled by its name.
+		const expect = [
+			['/service/name', 'INPUT', 'text', 'spark'],
+			['/service/cpus', 'INPUT', 'number', '1'],
+			['/service/mem', 'INPUT', 'number', '1024'],
+			['/history_server/event_log_enabled', 'INPUT', 'checkbox', null],
+			['/service/placement_constraints', 'TEXTAREA', null, null],
+		];
+		for (const [ptr, tag, type, value] of expect) {
+			const f = field(ptr);
+			check((await f.count()) === 1, `${(await f.count())} controls named ${ptr}, want 1`);
+			const got = await f.evaluate((el) => ({ tag: el.tagName, type: el.type, value: el.value, checked: el.checked, id: el.id }));
+			check(got.tag === tag, `${ptr}: <${got.tag.toLowerCase()}>, want <${tag.toLowerCase()}>`);
+			if (type) check(got.type === type, `${ptr}: type=${got.type}, want ${type}`);
+			if (value !== null) check(got.value === value, `${ptr}: value ${JSON.stringify(got.value)}, want the default ${JSON.stringify(value)}`);
+			if (type === 'checkbox') check(got.checked === false, `${ptr}: checked, want the default false`);
+			const label = page.locator(`label[for="${got.id}"]`);
+			check(got.id !== '' && (await label.count()) === 1, `${ptr}: no <label for="${got.id}">`);
+			const leaf = ptr.split('/').pop();
+			check((await label.textContent()).includes(leaf), `${ptr}: label ${JSON.stringify(await label.textContent())} does not name ${leaf}`);
+			const hint = await describedText(f);
+			check(hint.length > 0, `${ptr}: no description linked by aria-describedby`);
+		}
+		check(/required/i.test(await page.locator(`label[for="${await field('/service/name').getAttribute('id')}"]`).evaluate((l) => l.textContent + ' ' + [...l.querySelectorAll('[aria-label],[title]')].map((e) => e.getAttribute('aria-label') || e.getAttribute('title')).join(' '))),
+			'/service/name: the label has no "required" mark');
+		for (const legend of ['service', 'history_server']) {
+			const n = await page.locator('fieldset > legend', { hasText: legend }).count();
+			check(n >= 1, `no fieldset with the legend ${legend}`);
+		}
+		await page.getByRole('region', { name: 'Rendered Marathon JSON' }).waitFor();
+		await page.getByRole('region', { name: 'Install plan' }).waitFor();
+		await shot(page, '03-package-spark');
+	});
+
+	await step(page, 'an invalid option shows an inline error at its field and disables Install (keyboard)', async () => {
+		const name = field('/service/name');
+		await page.locator('h1').click(); // a start for the keyboard; no control there
+		await tabTo(page, name, 'the field /service/name');
+		await retype(page, 'Bad Name!');
+		const msg = await errorFor(page, name, '/service/name = "Bad Name!"');
+		const install = page.getByRole('button', { name: 'Install', exact: true });
+		await page.waitForFunction((b) => b.disabled || b.getAttribute('aria-disabled') === 'true', await install.elementHandle())
+			.catch(() => fail('the Install button is not disabled while /service/name is invalid'));
+		console.log(`  inline error: ${msg}`);
+		await shot(page, '04-package-inline-error');
+	});
+
+	await step(page, 'fixing it clears the error; the preview and the plan follow the options', async () => {
+		const name = field('/service/name');
+		await retype(page, 'spark');
+		await page.waitForFunction((el) => el.getAttribute('aria-invalid') !== 'true', await name.elementHandle())
+			.catch(() => fail('/service/name is still aria-invalid after fixing it'));
+		// A change the preview must show: the dispatcher's memory.
+		const mem = field('/service/mem');
+		await tabTo(page, mem, 'the field /service/mem');
+		await retype(page, '2048');
+		const preview = page.getByRole('region', { name: 'Rendered Marathon JSON' });
+		await page.waitForFunction((el) => /"mem"\s*:\s*2048\b/.test(el.textContent) && /"id"\s*:\s*"\/spark"/.test(el.textContent), await preview.elementHandle())
+			.catch(async () => fail(`the preview does not show id /spark with mem 2048: ${(await preview.textContent()).slice(0, 400)}`));
+		const plan = (await page.getByRole('region', { name: 'Install plan' }).textContent()).replace(/\s+/g, ' ');
+		const at = ['zookeeper', 'hdfs', 'spark'].map((n) => plan.indexOf(n));
+		check(at.every((i) => i >= 0) && at[0] < at[1] && at[1] < at[2], `the plan does not list zookeeper, hdfs, spark in that order: ${plan.slice(0, 400)}`);
+		const install = page.getByRole('button', { name: 'Install', exact: true });
+		await page.waitForFunction((b) => !b.disabled && b.getAttribute('aria-disabled') !== 'true', await install.elementHandle())
+			.catch(() => fail('the Install button stays disabled with valid options'));
+		await shot(page, '05-package-preview-plan');
+	});
+
+	// --- Install -------------------------------------------------------
+	await step(page, 'Install (keyboard) streams the progress: zookeeper, hdfs, spark healthy in order', async () => {
+		const install = page.getByRole('button', { name: 'Install', exact: true });
+		await tabTo(page, install, 'the Install button');
+		await Promise.all([page.waitForURL(/\/installs\/[^/]+$/), page.keyboard.press('Enter')]);
+		await pageChecks(page);
+		await page.locator('[data-package="spark"]').first().waitFor();
+		await shot(page, '06-install-progress');
+		await page.waitForFunction(() => ['zookeeper', 'hdfs', 'spark'].every((n) => {
+			const el = document.querySelector(`[data-package="${n}"]`);
+			return el && el.getAttribute('data-state') === 'healthy';
+		}), null, { timeout: INSTALL }).catch(async () => {
+			const states = await page.locator('[data-package]').evaluateAll((els) => els.map((e) => `${e.dataset.package}=${e.dataset.state}`));
+			fail(`not all of zookeeper, hdfs, spark became healthy: ${states.join(', ')}`);
+		});
+		const tr = await page.evaluate(() => window.__transitions);
+		const seq = tr.map((x) => `${x.pkg}:${x.state}`);
+		console.log(`  transitions: ${seq.join(' ')}`);
+		const first = (pkg, state) => tr.findIndex((x) => x.pkg === pkg && x.state === state);
+		const healthy = ['zookeeper', 'hdfs', 'spark'].map((n) => first(n, 'healthy'));
+		check(healthy.every((i) => i >= 0), `a package never showed healthy: ${seq.join(' ')}`);
+		check(healthy[0] < healthy[1] && healthy[1] < healthy[2], `healthy out of order (want zookeeper, hdfs, spark): ${seq.join(' ')}`);
+		// Health-gated: a dependent starts deploying only once what it
+		// depends on is healthy.
+		for (const [dep, pkg] of [['zookeeper', 'hdfs'], ['hdfs', 'spark']]) {
+			const d = first(pkg, 'deploying');
+			check(d === -1 || d > first(dep, 'healthy'), `${pkg} was deploying before ${dep} was healthy: ${seq.join(' ')}`);
+		}
+		check(!seq.some((s) => /:(failed|removing|removed)$/.test(s)), `a package failed or was rolled back: ${seq.join(' ')}`);
+		// The end: the final status, and the post-install notes of spark.
+		await page.getByText(/spark-submit --deploy-mode cluster/).first().waitFor()
+			.catch(() => fail('spark\'s post-install notes are not shown at the end'));
+		await shot(page, '07-install-done');
+	});
+
+	// --- Installed -----------------------------------------------------
+	await step(page, 'Installed lists zookeeper, hdfs and spark with versions and what depends on what', async () => {
+		await navTo(page, 'Installed', /\/installed$/);
+		await pageChecks(page);
+		for (const n of ['zookeeper', 'hdfs', 'spark']) {
+			await page.locator(`tr[data-package="${n}"]`).waitFor().catch(() => fail(`no row for ${n} under Installed`));
+		}
+		const spark = (await page.locator('tr[data-package="spark"]').textContent()).replace(/\s+/g, ' ');
+		check(spark.includes('3.5.2'), `the spark row does not show version 3.5.2: ${spark}`);
+		check(spark.includes('/spark'), `the spark row does not show its app id /spark: ${spark}`);
+		check(/hdfs/.test(spark), `the spark row does not say it depends on hdfs: ${spark}`);
+		const hdfs = (await page.locator('tr[data-package="hdfs"]').textContent()).replace(/\s+/g, ' ');
+		check(/spark/.test(hdfs) && /zookeeper/.test(hdfs), `the hdfs row does not say it depends on zookeeper and is required by spark: ${hdfs}`);
+		await shot(page, '08-installed');
+	});
+
+	// --- Cluster -------------------------------------------------------
+	await step(page, 'Cluster shows agents with their resources and the installed tasks', async () => {
+		await navTo(page, 'Cluster', /\/cluster$/);
+		await pageChecks(page);
+		await page.getByRole('table').first().waitFor().catch(() => fail('no agents table on Cluster'));
+		await page.waitForFunction(() => /\/spark\b/.test(document.body.textContent) && /\/hdfs\b|hdfs/.test(document.body.textContent) && /zookeeper/.test(document.body.textContent))
+			.catch(() => fail('the tasks of spark, hdfs and zookeeper are not shown on Cluster'));
+		const text = (await page.locator('main').first().textContent().catch(() => page.locator('body').textContent())).replace(/\s+/g, ' ');
+		for (const r of [/cpu/i, /mem/i, /disk/i]) check(r.test(text), `Cluster does not show ${r} of the agents`);
+		await shot(page, '09-cluster');
+	});
+
+	// --- Uninstall -----------------------------------------------------
+	await step(page, 'uninstalling spark asks for confirmation, then spark is gone and its dependencies stay', async () => {
+		await navTo(page, 'Installed', /\/installed$/);
+		const row = page.locator('tr[data-package="spark"]');
+		await row.getByRole('button', { name: 'Uninstall', exact: true }).click();
+		const confirm = page.getByRole('button', { name: 'Confirm uninstall', exact: true });
+		await confirm.waitFor().catch(() => fail('no "Confirm uninstall" button after Uninstall'));
+		const dialog = page.getByRole('dialog');
+		check((await dialog.count()) >= 1, 'the confirmation is not a dialog');
+		await unnamedControls(page);
+		await shot(page, '10-uninstall-confirm');
+		check((await page.locator('tr[data-package="spark"]').count()) === 1, 'spark was removed before confirming');
+		await confirm.click();
+		await page.waitForFunction(() => {
+			const r = document.querySelector('tr[data-package="spark"]');
+			return r === null || r.getAttribute('data-state') === 'removed';
+		}, null, { timeout: INSTALL }).catch(() => fail('spark is still listed under Installed after confirming its uninstall'));
+		const api = await (await page.request.get(url('/api/installed'))).json();
+		const names = (Array.isArray(api) ? api : api.installed || api.packages || []).map((p) => p.name || p.package);
+		check(!names.includes('spark'), `GET /api/installed still lists spark: ${names.join(', ')}`);
+		check(names.includes('hdfs') && names.includes('zookeeper'), `GET /api/installed lost spark's dependencies: ${names.join(', ')}`);
+		await page.reload();
+		await page.locator('tr[data-package="hdfs"]').waitFor();
+		check((await page.locator('tr[data-package="spark"]').count()) === 0, 'spark is listed under Installed after a reload');
+		await shot(page, '11-installed-after-uninstall');
+	});
+
+	// --- Cross-site requests ---------------------------------------------
+	await step(page, 'a cross-site form POST is refused and changes nothing', async () => {
+		// A page of another origin (about:blank) posts a form to uninstall
+		// hdfs, which nothing depends on any more: were it let through, hdfs
+		// would be gone.
+		const target = url('/api/installed/hdfs/uninstall');
+		const other = await page.context().newPage();
+		try {
+			await other.setContent(`<form method="post" action="${target}" enctype="text/plain"><input name='{"yes":true,"x":"' value='"}'><button>go</button></form>`);
+			const [resp] = await Promise.all([
+				other.waitForResponse((r) => r.url() === target),
+				other.getByRole('button', { name: 'go' }).click(),
+			]);
+			check(resp.status() === 403, `cross-site POST ${target}: status ${resp.status()}, want 403`);
+		} finally {
+			await other.close();
+		}
+		const api = await (await page.request.get(url('/api/installed'))).json();
+		const names = (Array.isArray(api) ? api : api.installed || api.packages || []).map((p) => p.name || p.package);
+		check(names.includes('hdfs'), `the refused request uninstalled hdfs: installed ${names.join(', ')}`);
+	});
+}
+
+// cardOrder is the order of the package cards: for each link on the page
+// whose accessible name starts with a package name, that name (longest
+// match first, so "hdfs" does not match "hdfs-client").
+async function cardOrder(p, names) {
+	const byLen = [...names].sort((a, b) => b.length - a.length);
+	const labels = await p.locator('a').evaluateAll((as) => as.filter((a) => a.offsetParent !== null).map((a) => (a.getAttribute('aria-label') || a.textContent).trim()));
+	const out = [];
+	for (const l of labels) {
+		const n = byLen.find((x) => l === x || l.startsWith(x + ' ') || l.startsWith(x + '\n') || l.startsWith(x + ','));
+		if (n && !out.includes(n)) out.push(n);
+	}
+	return out;
+}
+
+// navTo follows a link of the navigation by keyboard.
+async function navTo(p, name, re) {
+	const link = p.getByRole('navigation').getByRole('link', { name, exact: true }).first();
+	await link.focus();
+	await Promise.all([p.waitForURL(re), p.keyboard.press('Enter')]);
+}
+
+main().then(() => {
+	console.log(`${passed} passed, ${failed} failed`);
+	process.exit(failed === 0 ? 0 : 1);
+}, (err) => {
+	if (failed === 0) {
+		failed++;
+		console.log(`not ok - ${err && err.stack ? err.stack : err}`);
+	}
+	console.log(`${passed} passed, ${failed} failed`);
+	process.exit(1);
+});
