@@ -105,6 +105,17 @@ func newInstaller(ctx context.Context, app *App, cl *cluster, configFlag string,
 	if err != nil {
 		return nil, err
 	}
+	cfg, err := installerConfig(cl, cat, configFlag)
+	if err != nil {
+		return nil, err
+	}
+	cfg.OnEvent = onEvent
+	return installer.New(cfg)
+}
+
+// installerConfig is the installer configuration for a connected cluster
+// over a catalog of the configured repositories.
+func installerConfig(cl *cluster, cat *catalog.Catalog, configFlag string) (installer.Config, error) {
 	uris := map[string]string{}
 	if path, err := remote.ConfigPath(configFlag); err == nil {
 		if cfg, err := remote.LoadConfig(path); err == nil {
@@ -118,9 +129,9 @@ func newInstaller(ctx context.Context, app *App, cl *cluster, configFlag string,
 	}
 	dir, err := journal.DefaultDir()
 	if err != nil {
-		return nil, err
+		return installer.Config{}, err
 	}
-	return installer.New(installer.Config{
+	return installer.Config{
 		Marathon: cl.mc,
 		Source:   catalogSource{cat},
 		Cluster:  cl.name,
@@ -132,8 +143,7 @@ func newInstaller(ctx context.Context, app *App, cl *cluster, configFlag string,
 			return name
 		},
 		Capacity: cl.capacity,
-		OnEvent:  onEvent,
-	})
+	}, nil
 }
 
 // catalogSource lists a catalog's revisions for the resolver, reading each

@@ -57,6 +57,7 @@ validates package manifests.`,
 	root.AddCommand(newScaffoldCmd(app))
 	root.AddCommand(newPublishCmd(app))
 	root.AddCommand(newYankCmd(app))
+	root.AddCommand(newUICmd(app))
 	return root
 }
 

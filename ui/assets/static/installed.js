@@ -1,0 +1,103 @@
+import {api, h} from './app.js';
+
+const tbody = document.querySelector('#installed tbody');
+const statusEl = document.getElementById('status');
+const dialog = document.getElementById('confirm');
+const dlgTitle = document.getElementById('confirm-h');
+const dlgBody = document.getElementById('confirm-body');
+const okBtn = document.getElementById('confirm-ok');
+const cancelBtn = document.getElementById('confirm-cancel');
+let onConfirm = null;
+
+// ask opens the confirmation dialog; ok runs when the user confirms.
+function ask(title, body, okText, ok) {
+  dlgTitle.textContent = title;
+  dlgBody.replaceChildren(...body);
+  okBtn.textContent = okText;
+  okBtn.disabled = false;
+  onConfirm = ok;
+  dialog.showModal();
+}
+okBtn.addEventListener('click', async () => {
+  okBtn.disabled = true;
+  const f = onConfirm;
+  onConfirm = null;
+  if (f) await f();
+  dialog.close();
+  load();
+});
+cancelBtn.addEventListener('click', () => { onConfirm = null; dialog.close(); });
+
+async function uninstall(p) {
+  statusEl.textContent = `Checking what uninstalling ${p.name} removes…`;
+  const {ok, status, body} = await api(`/api/installed/${encodeURIComponent(p.name)}/uninstall`, {method: 'POST', body: {appId: p.appId, dryRun: true}});
+  let cascade = false;
+  let plan = body;
+  if (status === 409 && body.dependents) {
+    cascade = true;
+    const again = await api(`/api/installed/${encodeURIComponent(p.name)}/uninstall`, {method: 'POST', body: {appId: p.appId, dryRun: true, cascade: true}});
+    if (!again.ok) { statusEl.textContent = again.body.error; return; }
+    plan = again.body;
+  } else if (!ok) {
+    statusEl.textContent = body.error;
+    return;
+  }
+  statusEl.textContent = '';
+  const list = h('ul', {}, (plan.remove ?? []).map(r => h('li', {}, `${r.name} ${r.version} (${r.appId})`)));
+  const body2 = [h('p', {}, `These will be removed, in this order:`), list];
+  if (cascade) {
+    body2.unshift(h('p', {class: 'warn', role: 'alert'}, `Warning: ${body.dependents.join(', ')} depend(s) on ${p.name} and will be uninstalled with it.`));
+  }
+  ask(`Uninstall ${p.name}?`, body2, 'Confirm uninstall', async () => {
+    statusEl.textContent = `Uninstalling ${p.name}…`;
+    const res = await api(`/api/installed/${encodeURIComponent(p.name)}/uninstall`, {method: 'POST', body: {appId: p.appId, cascade}});
+    if (!res.ok) { statusEl.textContent = `Uninstalling ${p.name} failed: ${res.body.error}`; return; }
+    const notes = (res.body.removed ?? []).filter(r => r.postUninstallNotes).map(r => `${r.name}: ${r.postUninstallNotes}`);
+    statusEl.textContent = `Uninstalled ${(res.body.removed ?? []).map(r => r.name).join(', ')}.` + (notes.length ? ' ' + notes.join(' ') : '');
+  });
+}
+
+async function upgrade(p) {
+  statusEl.textContent = `Looking up the versions of ${p.name}…`;
+  const info = await api(`/api/packages/${encodeURIComponent(p.name)}`);
+  if (!info.ok) { statusEl.textContent = info.body.error; return; }
+  statusEl.textContent = '';
+  const sel = h('select', {id: 'upgrade-version'}, info.body.versions.filter(v => !v.yanked).map(v => h('option', {value: v.version, selected: v.version === info.body.version}, v.version)));
+  const diff = h('pre', {class: 'diff', id: 'upgrade-diff', tabindex: 0});
+  const msg = h('p', {role: 'status', 'aria-live': 'polite'});
+  async function preview() {
+    okBtn.disabled = true;
+    msg.textContent = 'Computing the changes…';
+    diff.textContent = '';
+    const {ok, body} = await api(`/api/installed/${encodeURIComponent(p.name)}/upgrade`, {method: 'POST', body: {appId: p.appId, version: sel.value, dryRun: true}});
+    if (!ok) { msg.textContent = body.error; return; }
+    msg.textContent = `${body.plan.from} → ${body.plan.to}: the Marathon JSON changes below.`;
+    diff.replaceChildren(...body.plan.diff.split('\n').map(l => h('span', {class: l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : ''}, l + '\n')));
+    okBtn.disabled = false;
+  }
+  sel.addEventListener('change', preview);
+  ask(`Upgrade ${p.name}?`, [h('label', {for: 'upgrade-version'}, 'Version'), sel, msg, diff], 'Confirm upgrade', async () => {
+    statusEl.textContent = `Upgrading ${p.name} to ${sel.value}…`;
+    const res = await api(`/api/installed/${encodeURIComponent(p.name)}/upgrade`, {method: 'POST', body: {appId: p.appId, version: sel.value}});
+    statusEl.textContent = res.ok ? `Upgraded ${p.name} to ${sel.value}.` : `Upgrading ${p.name} failed: ${res.body.error}`;
+  });
+  preview();
+}
+
+async function load() {
+  const {ok, body} = await api('/api/installed');
+  if (!ok) { statusEl.textContent = body.error; return; }
+  if (!body.packages.length) {
+    tbody.replaceChildren(h('tr', {}, h('td', {colspan: 8}, 'Nothing is installed. ', h('a', {href: '/'}, 'Browse the catalog'), '.')));
+    return;
+  }
+  tbody.replaceChildren(...body.packages.map(p => h('tr', {dataset: {package: p.name, health: p.health}},
+    h('th', {scope: 'row'}, p.name), h('td', {}, p.version), h('td', {}, p.apps.join(', ') || p.appId),
+    h('td', {class: 'c-running'}, `${p.running}/${p.instances}`), h('td', {class: 'c-healthy'}, `${p.healthy}/${p.instances}`),
+    h('td', {}, p.dependsOn.join(', ') || '—'), h('td', {}, p.requiredBy.join(', ') || '—'),
+    h('td', {class: 'actions'},
+      h('button', {type: 'button', onclick: () => upgrade(p), 'aria-label': `Upgrade ${p.name}`}, 'Upgrade'),
+      h('button', {type: 'button', onclick: () => uninstall(p), 'aria-label': `Uninstall ${p.name}`}, 'Uninstall')))));
+}
+load();
+setInterval(() => { if (!dialog.open) load(); }, 5000);

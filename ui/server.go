@@ -1,0 +1,193 @@
+package ui
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/universe-pm/universe/installer"
+	"github.com/universe-pm/universe/repo/catalog"
+)
+
+//go:embed assets
+var assets embed.FS
+
+// TokenHeader is the header state-changing API requests carry the
+// server's per-process token in (the pages read it from a meta tag).
+const TokenHeader = "X-Universe-Token"
+
+// Config is what the dashboard works with.
+type Config struct {
+	// Catalog lists and resolves packages across the configured
+	// repositories; required.
+	Catalog *catalog.Catalog
+	// Installer configures the installer every action uses; its Marathon
+	// client is required. OnEvent is set per install by the server.
+	Installer installer.Config
+	// AgentsURL is a universe sandbox's base URL, whose /_sandbox/agents
+	// the cluster page reads; empty on a real Marathon (the cluster page
+	// then shows the tasks and queue only).
+	AgentsURL string
+	// HTTPClient reads AgentsURL; http.DefaultClient when nil.
+	HTTPClient *http.Client
+	// Logger receives request errors; nil discards them.
+	Logger *slog.Logger
+	// Token is the per-process token POST requests must carry; random
+	// when empty.
+	Token string
+}
+
+// Server is the dashboard's HTTP handler and its running installs.
+type Server struct {
+	cfg     Config
+	pages   map[string]*template.Template
+	handler http.Handler
+
+	// ctx is the installs' context, cancelled by Close.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	installs map[string]*run
+	closed   bool
+}
+
+// New returns a Server. It fails when cfg has no catalog or Marathon
+// client.
+func New(cfg Config) (*Server, error) {
+	if cfg.Catalog == nil {
+		return nil, errors.New("ui: no catalog")
+	}
+	if cfg.Installer.Marathon == nil {
+		return nil, errors.New("ui: no Marathon client")
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = http.DefaultClient
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Token == "" {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		cfg.Token = hex.EncodeToString(b)
+	}
+	s := &Server{cfg: cfg, installs: map[string]*run{}}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	s.pages = pages
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Token returns the token POST requests must carry in TokenHeader.
+func (s *Server) Token() string { return s.cfg.Token }
+
+// ServeHTTP serves the pages, the assets and the JSON API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Serve serves on ln until ctx is cancelled, then shuts down, giving
+// open requests (event streams included) a moment to end. It does not
+// Close the Server.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	_ = hs.Shutdown(sctx)
+	<-errc
+	return nil
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(assets, "assets/static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /{$}", s.page("catalog"))
+	mux.HandleFunc("GET /packages/{name}", s.page("package"))
+	mux.HandleFunc("GET /installs/{id}", s.page("install"))
+	mux.HandleFunc("GET /installed", s.page("installed"))
+	mux.HandleFunc("GET /cluster", s.page("cluster"))
+
+	mux.HandleFunc("GET /api/packages", s.apiPackages)
+	mux.HandleFunc("GET /api/packages/{name}", s.apiPackage)
+	mux.HandleFunc("POST /api/render", s.apiRender)
+	mux.HandleFunc("POST /api/installs", s.apiInstall)
+	mux.HandleFunc("GET /api/installs/{id}", s.apiInstallStatus)
+	mux.HandleFunc("GET /api/installs/{id}/events", s.apiInstallEvents)
+	mux.HandleFunc("GET /api/installed", s.apiInstalled)
+	mux.HandleFunc("POST /api/installed/{name}/uninstall", s.apiUninstall)
+	mux.HandleFunc("POST /api/installed/{name}/upgrade", s.apiUpgrade)
+	mux.HandleFunc("GET /api/cluster", s.apiCluster)
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusForbidden, errors.New("cross-origin request refused"))
+	}))
+	return cop.Handler(s.requireToken(securityHeaders(mux)))
+}
+
+// requireToken refuses state-changing requests without the token.
+func (s *Server) requireToken(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		default:
+			got := r.Header.Get(TokenHeader)
+			if subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.Token)) != 1 {
+				writeError(w, http.StatusForbidden, fmt.Errorf("missing or wrong %s header", TokenHeader))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// apiError is the body of every failed API request.
+type apiError struct {
+	Error string `json:"error"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, err error) {
+	writeJSON(w, status, apiError{Error: err.Error()})
+}
