@@ -203,6 +203,10 @@ func formValue(kind string, v any) string {
 		}
 		return compact(v)
 	case KindInteger, KindNumber:
+		if n := number(v); n != nil {
+			// As a number input shows it: 1.0 is 1.
+			return strconv.FormatFloat(*n, 'f', -1, 64)
+		}
 		if v == nil {
 			return ""
 		}

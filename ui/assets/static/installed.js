@@ -96,8 +96,8 @@ async function load() {
     h('td', {class: 'c-running'}, `${p.running}/${p.instances}`), h('td', {class: 'c-healthy'}, `${p.healthy}/${p.instances}`),
     h('td', {}, p.dependsOn.join(', ') || '—'), h('td', {}, p.requiredBy.join(', ') || '—'),
     h('td', {class: 'actions'},
-      h('button', {type: 'button', onclick: () => upgrade(p), 'aria-label': `Upgrade ${p.name}`}, 'Upgrade'),
-      h('button', {type: 'button', onclick: () => uninstall(p), 'aria-label': `Uninstall ${p.name}`}, 'Uninstall')))));
+      h('button', {type: 'button', onclick: () => upgrade(p)}, 'Upgrade'),
+      h('button', {type: 'button', onclick: () => uninstall(p)}, 'Uninstall')))));
 }
 load();
 setInterval(() => { if (!dialog.open) load(); }, 5000);

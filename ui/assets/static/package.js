@@ -153,7 +153,8 @@ function graph(nodes) {
   const svg = h('svg', {role: 'img', 'aria-labelledby': 'deps-title deps-desc', width: cols * colW, height: rowsN * rowH + 10,
     viewBox: `0 0 ${cols * colW} ${rowsN * rowH + 10}`, class: 'graph'});
   const words = nodes.map(n => n.waitsFor?.length ? `${n.name} depends on ${n.waitsFor.join(', ')}` : `${n.name} depends on nothing`);
-  svg.append(h('title', {id: 'deps-title'}, `Dependencies of ${name}`), h('desc', {id: 'deps-desc'}, words.join('; ') + '.'));
+  svg.append(h('title', {id: 'deps-title'}, `Dependencies of ${name}: ${words.join('; ')}.`),
+    h('desc', {id: 'deps-desc'}, 'Dependencies come first, in the columns to the left; an arrow points from a package to one it waits for.'));
   svg.append(h('defs', {}, h('marker', {id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse'},
     h('path', {d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrowhead'}))));
   for (const n of nodes) {

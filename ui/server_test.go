@@ -1,0 +1,599 @@
+package ui
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/universe-pm/universe/installer"
+	"github.com/universe-pm/universe/packages"
+	"github.com/universe-pm/universe/repo"
+)
+
+// call makes a request to the dashboard: POSTs same-origin with the token
+// unless headers say otherwise.
+func (ts *testServer) call(t *testing.T, method, path, body string, headers ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, "http://127.0.0.1:8090"+path, r)
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(TokenHeader, ts.Token())
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+		} else {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+	}
+	w := httptest.NewRecorder()
+	ts.ServeHTTP(w, req)
+	return w
+}
+
+func decodeJSON[T any](t *testing.T, w *httptest.ResponseRecorder) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
+		t.Fatalf("decoding %s: %v", w.Body.String(), err)
+	}
+	return v
+}
+
+func TestPages(t *testing.T) {
+	ts := newTestServer(t, 0)
+	for _, tt := range []struct {
+		path   string
+		status int
+		h1     string
+		want   []string
+	}{
+		{"/", 200, "Catalog", []string{`<label for="search">Search packages</label>`, `data-package="spark"`, `href="/packages/spark"`}},
+		{"/?q=zoo", 200, "Catalog", []string{`data-package="zookeeper"`}},
+		{"/packages/spark", 200, "spark", []string{`<label for="version">Version</label>`, `id="install"`, `Rendered Marathon JSON`, `Install plan`}},
+		{"/packages/nope", 404, "nope", nil},
+		{"/installed", 200, "Installed services", []string{`id="installed"`}},
+		{"/cluster", 200, "Cluster", []string{`id="agents"`}},
+		{"/installs/nope", 404, "Install nope", nil},
+	} {
+		t.Run(tt.path, func(t *testing.T) {
+			w := ts.call(t, "GET", tt.path, "")
+			body := w.Body.String()
+			if w.Code != tt.status {
+				t.Fatalf("GET %s = %d, want %d", tt.path, w.Code, tt.status)
+			}
+			h1s := regexp.MustCompile(`<h1>([^<]*)</h1>`).FindAllStringSubmatch(body, -1)
+			if len(h1s) != 1 || h1s[0][1] != tt.h1 {
+				t.Errorf("GET %s: h1s %v, want one %q", tt.path, h1s, tt.h1)
+			}
+			for _, link := range []string{`<a href="/"`, `<a href="/installed"`, `<a href="/cluster"`} {
+				if !strings.Contains(body, link) {
+					t.Errorf("GET %s: the nav lacks %s", tt.path, link)
+				}
+			}
+			if !strings.Contains(body, `<meta name="universe-token" content="test-token">`) {
+				t.Errorf("GET %s: no token meta tag", tt.path)
+			}
+			for _, s := range tt.want {
+				if !strings.Contains(body, s) {
+					t.Errorf("GET %s lacks %s", tt.path, s)
+				}
+			}
+		})
+	}
+	if w := ts.call(t, "GET", "/?q=zoo", ""); strings.Contains(w.Body.String(), `data-package="spark"`) {
+		t.Errorf("GET /?q=zoo lists spark")
+	}
+	// Selected packages come first: the catalog of a tree where only
+	// zookeeper is selected lists it before the others.
+	sel := newTestServerTree(t, 0, selectedTree(t, "zookeeper"))
+	body := sel.call(t, "GET", "/", "").Body.String()
+	if i, j := strings.Index(body, `data-package="zookeeper"`), strings.Index(body, `data-package="cassandra"`); i < 0 || j < 0 || j < i {
+		t.Errorf("catalog: zookeeper (selected) at %d, cassandra (not) at %d; want selected first", i, j)
+	}
+	for _, a := range []string{"/static/app.js", "/static/package.js", "/static/style.css"} {
+		if w := ts.call(t, "GET", a, ""); w.Code != 200 || w.Body.Len() == 0 {
+			t.Errorf("GET %s = %d", a, w.Code)
+		}
+	}
+}
+
+func TestCrossSiteRequestsRefused(t *testing.T) {
+	ts := newTestServer(t, 0)
+	body := `{"package":"zookeeper"}`
+	for _, tt := range []struct {
+		name    string
+		headers []string
+		status  int
+	}{
+		{"same origin with the token", nil, 200},
+		{"cross-site fetch metadata", []string{"Sec-Fetch-Site", "cross-site"}, 403},
+		{"another origin", []string{"Sec-Fetch-Site", "", "Origin", "http://evil.example"}, 403},
+		{"no token", []string{TokenHeader, ""}, 403},
+		{"a wrong token", []string{TokenHeader, "guess"}, 403},
+		{"no fetch metadata, same host origin", []string{"Sec-Fetch-Site", "", "Origin", "http://127.0.0.1:8090"}, 200},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := ts.call(t, "POST", "/api/render", body, tt.headers...)
+			if w.Code != tt.status {
+				t.Errorf("POST /api/render (%s) = %d %s, want %d", tt.name, w.Code, w.Body.String(), tt.status)
+			}
+		})
+	}
+	// A refused uninstall changes nothing.
+	if w := ts.call(t, "POST", "/api/installs", body); w.Code != http.StatusAccepted {
+		t.Fatalf("POST /api/installs = %d %s", w.Code, w.Body.String())
+	}
+	ts.waitInstalled(t, "zookeeper")
+	if w := ts.call(t, "POST", "/api/installed/zookeeper/uninstall", `{}`, "Sec-Fetch-Site", "cross-site"); w.Code != 403 {
+		t.Errorf("cross-site uninstall = %d, want 403", w.Code)
+	}
+	if w := ts.call(t, "POST", "/api/installed/zookeeper/uninstall", `{}`, TokenHeader, ""); w.Code != 403 {
+		t.Errorf("uninstall without the token = %d, want 403", w.Code)
+	}
+	if got := ts.installedNames(t); !strings.Contains(got, "zookeeper") {
+		t.Errorf("after refused uninstalls, installed = %s", got)
+	}
+}
+
+func (ts *testServer) installedNames(t *testing.T) string {
+	t.Helper()
+	w := ts.call(t, "GET", "/api/installed", "")
+	res := decodeJSON[struct{ Packages []installedPackage }](t, w)
+	var names []string
+	for _, p := range res.Packages {
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ",")
+}
+
+func (ts *testServer) waitInstalled(t *testing.T, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for ctx.Err() == nil {
+		ts.mu.Lock()
+		var runs []*run
+		for _, r := range ts.installs {
+			runs = append(runs, r)
+		}
+		ts.mu.Unlock()
+		done := len(runs) > 0
+		for _, r := range runs {
+			if !r.status().Done {
+				done = false
+			}
+		}
+		if done && strings.Contains(ts.installedNames(t), name) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s not installed in time: %s", name, ts.installedNames(t))
+}
+
+func TestAPIPackages(t *testing.T) {
+	ts := newTestServer(t, 0)
+	res := decodeJSON[struct{ Packages []packageSummary }](t, ts.call(t, "GET", "/api/packages?q=spark", ""))
+	if len(res.Packages) != 1 || res.Packages[0].Name != "spark" || len(res.Packages[0].Versions) != 3 {
+		t.Errorf("GET /api/packages?q=spark = %+v, want spark with 3 versions", res.Packages)
+	}
+	d := decodeJSON[packageDetail](t, ts.call(t, "GET", "/api/packages/spark?version=3.5.1", ""))
+	if d.Version != "3.5.1" || len(d.Versions) != 3 || len(d.Dependencies) != 1 || d.Dependencies[0].Name != "hdfs" || len(d.Form) == 0 {
+		t.Errorf("GET /api/packages/spark?version=3.5.1 = version %s, %d versions, deps %v, %d fields", d.Version, len(d.Versions), d.Dependencies, len(d.Form))
+	}
+	if d.Form[0].Pointer != "/service" || d.Form[0].Fields[0].Pointer != "/service/name" {
+		t.Errorf("form starts %s, %s; want /service, /service/name (file order)", d.Form[0].Pointer, d.Form[0].Fields[0].Pointer)
+	}
+	for path, status := range map[string]int{"/api/packages/nope": 404, "/api/packages/spark?version=9.9.9": 404} {
+		if w := ts.call(t, "GET", path, ""); w.Code != status || !strings.Contains(w.Body.String(), `"error"`) {
+			t.Errorf("GET %s = %d %s, want %d with an error", path, w.Code, w.Body.String(), status)
+		}
+	}
+}
+
+func TestAPIRender(t *testing.T) {
+	ts := newTestServer(t, 0)
+	// Invalid options: every error at its field's pointer, no plan.
+	w := ts.call(t, "POST", "/api/render", `{"package":"spark","version":"3.5.2","form":{"/service/name":"Bad Name","/service/cpus":"0","/service/mem":"lots"}}`)
+	res := decodeJSON[renderResponse](t, w)
+	byPtr := map[string]string{}
+	for _, e := range res.Errors {
+		byPtr[e.Pointer] = e.Message
+	}
+	if w.Code != 200 || !strings.Contains(byPtr["/service/mem"], `expected a number`) {
+		t.Errorf("render with mem=lots: %d %v, want an error at /service/mem", w.Code, res.Errors)
+	}
+	// Typed values pass to the schema check, which judges them.
+	w = ts.call(t, "POST", "/api/render", `{"package":"spark","version":"3.5.2","form":{"/service/name":"Bad Name","/service/cpus":"0"}}`)
+	res = decodeJSON[renderResponse](t, w)
+	byPtr = map[string]string{}
+	for _, e := range res.Errors {
+		byPtr[e.Pointer] = e.Message
+	}
+	if !strings.Contains(byPtr["/service/name"], "pattern") || !strings.Contains(byPtr["/service/cpus"], "minimum") || res.Plan != nil {
+		t.Errorf("render with bad name and cpus: errors %v, plan %v; want errors at /service/name and /service/cpus and no plan", res.Errors, res.Plan)
+	}
+	// Valid: the definition and the plan, dependencies first.
+	w = ts.call(t, "POST", "/api/render", `{"package":"spark","form":{"/service/mem":"2048"}}`)
+	res = decodeJSON[renderResponse](t, w)
+	if len(res.Errors) != 0 || res.Plan == nil {
+		t.Fatalf("render spark: %d %s", w.Code, w.Body.String())
+	}
+	var order []string
+	for _, p := range res.Plan.Packages {
+		order = append(order, p.Name+"@"+string(rune('0'+p.Wave)))
+	}
+	if got := strings.Join(order, " "); got != "zookeeper@0 hdfs@1 spark@2" {
+		t.Errorf("plan = %s, want zookeeper@0 hdfs@1 spark@2", got)
+	}
+	var def map[string]any
+	_ = json.Unmarshal(res.Definition, &def)
+	if def["id"] != "/spark" || def["mem"] != 2048.0 {
+		t.Errorf("definition id %v mem %v, want /spark 2048", def["id"], def["mem"])
+	}
+	// The JSON options of the API work as well as the form's values.
+	w = ts.call(t, "POST", "/api/render", `{"package":"spark","options":{"service":{"mem":"x"}}}`)
+	res = decodeJSON[renderResponse](t, w)
+	if len(res.Errors) != 1 || res.Errors[0].Pointer != "/service/mem" {
+		t.Errorf("render with options mem \"x\": %v, want one error at /service/mem", res.Errors)
+	}
+	// Bad requests.
+	for body, status := range map[string]int{
+		``:                              400,
+		`{"package":"spark","bogus":1}`: 400,
+		`{}`:                            400,
+		`{"package":"nope"}`:            404,
+		`{"package":"spark","form":{},"options":{}}`: 400,
+	} {
+		if w := ts.call(t, "POST", "/api/render", body); w.Code != status {
+			t.Errorf("POST /api/render %s = %d %s, want %d", body, w.Code, w.Body.String(), status)
+		}
+	}
+}
+
+// selectedTree is the built-in repository where only the named package
+// is selected.
+func selectedTree(t *testing.T, name string) *repo.Tree {
+	t.Helper()
+	m := fstest.MapFS{}
+	src := packages.FS()
+	err := fs.WalkDir(src, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.Contains(path, "/") {
+			return err
+		}
+		data, err := fs.ReadFile(src, path)
+		if strings.HasSuffix(path, "/package.json") && !strings.Contains(path, "/"+name+"/") {
+			data = bytes.ReplaceAll(data, []byte(`"selected": true`), []byte(`"selected": false`))
+		}
+		m[path] = &fstest.MapFile{Data: data}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := repo.Load(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tree
+}
+
+// secretTree is the built-in repository with a zookeeper whose
+// service.password is a secret that the template puts into env.
+func secretTree(t *testing.T) *repo.Tree {
+	t.Helper()
+	m := fstest.MapFS{}
+	src := packages.FS()
+	err := fs.WalkDir(src, "Z/zookeeper/300", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(src, path)
+		m[path] = &fstest.MapFile{Data: data}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := "Z/zookeeper/300/config.json"
+	cfg := m[cfgPath].Data
+	cfg = bytes.Replace(cfg, []byte(`"properties": {
+        "name": {`), []byte(`"properties": {
+        "password": {"type": "string", "description": "the ensemble's password", "media": {"type": "application/x-secret+string"}, "default": "default-pw-123"},
+        "name": {`), 1)
+	if !bytes.Contains(cfg, []byte("password")) {
+		t.Fatal("secretTree: config.json not patched")
+	}
+	m[cfgPath].Data = cfg
+	tpl := "Z/zookeeper/300/marathon.json.mustache"
+	m[tpl].Data = bytes.Replace(m[tpl].Data, []byte(`"env": {`), []byte(`"env": {
+    "ZK_PASSWORD": "{{service.password}}",`), 1)
+	tree, err := repo.Load(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tree
+}
+
+func TestSecretsNeverEchoed(t *testing.T) {
+	ts := newTestServerTree(t, 0, secretTree(t))
+	d := decodeJSON[packageDetail](t, ts.call(t, "GET", "/api/packages/zookeeper", ""))
+	raw, _ := json.Marshal(d)
+	if bytes.Contains(raw, []byte("default-pw-123")) {
+		t.Errorf("GET /api/packages/zookeeper shows the secret's default: %s", raw)
+	}
+	if f := d.Form[0].Fields[0]; f.Pointer != "/service/password" || f.Kind != KindPassword {
+		t.Errorf("first field = %s %s, want /service/password password", f.Pointer, f.Kind)
+	}
+	for _, tt := range []struct{ body, secret string }{
+		{`{"package":"zookeeper","form":{"/service/password":""}}`, "default-pw-123"},
+		{`{"package":"zookeeper","form":{"/service/password":"hunter2-very-secret"}}`, "hunter2-very-secret"},
+		{`{"package":"zookeeper","options":{"service":{"password":"hunter2-very-secret"}}}`, "hunter2-very-secret"},
+	} {
+		w := ts.call(t, "POST", "/api/render", tt.body)
+		res := decodeJSON[renderResponse](t, w)
+		if res.Plan == nil || len(res.Errors) > 0 {
+			t.Fatalf("render %s: %s", tt.body, w.Body.String())
+		}
+		if strings.Contains(w.Body.String(), tt.secret) {
+			t.Errorf("render %s echoes the secret: %s", tt.body, w.Body.String())
+		}
+		var def struct{ Env map[string]any }
+		_ = json.Unmarshal(res.Definition, &def)
+		if def.Env["ZK_PASSWORD"] != Redacted {
+			t.Errorf("render %s: env ZK_PASSWORD = %v, want %s", tt.body, def.Env["ZK_PASSWORD"], Redacted)
+		}
+	}
+	// The install itself gets the real value; its plan and stream do not show it.
+	w := ts.call(t, "POST", "/api/installs", `{"package":"zookeeper","form":{"/service/password":"hunter2-very-secret"}}`)
+	id := decodeJSON[map[string]string](t, w)["id"]
+	stream := ts.stream(t, id)
+	if strings.Contains(stream, "hunter2-very-secret") {
+		t.Errorf("the event stream echoes the secret")
+	}
+	app, err := ts.mc.GetApp(context.Background(), "/zookeeper")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.Env["ZK_PASSWORD"] != "hunter2-very-secret" {
+		t.Errorf("installed env ZK_PASSWORD = %v, want the secret itself", app.Env["ZK_PASSWORD"])
+	}
+	if w := ts.call(t, "GET", "/api/installed", ""); strings.Contains(w.Body.String(), "hunter2") {
+		t.Errorf("GET /api/installed echoes the secret")
+	}
+}
+
+// stream reads an install's event stream to its end.
+func (ts *testServer) stream(t *testing.T, id string) string {
+	t.Helper()
+	srv := httptest.NewServer(ts)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/installs/"+id+"/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Errorf("events Content-Type = %q", ct)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading the stream: %v", err)
+	}
+	return string(b)
+}
+
+// sseEvent is one server-sent event.
+type sseEvent struct{ id, event, data string }
+
+func parseSSE(t *testing.T, s string) []sseEvent {
+	t.Helper()
+	var out []sseEvent
+	var cur sseEvent
+	sc := bufio.NewScanner(strings.NewReader(s))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if cur.data != "" {
+				if cur.event == "" {
+					cur.event = "message"
+				}
+				out = append(out, cur)
+			}
+			cur = sseEvent{}
+		case strings.HasPrefix(line, "id: "):
+			cur.id = line[4:]
+		case strings.HasPrefix(line, "event: "):
+			cur.event = line[7:]
+		case strings.HasPrefix(line, "data: "):
+			cur.data += line[6:]
+		}
+	}
+	return out
+}
+
+func TestInstallStreamsProgress(t *testing.T) {
+	ts := newTestServer(t, 0)
+	// Invalid options never start an install.
+	w := ts.call(t, "POST", "/api/installs", `{"package":"spark","form":{"/service/cpus":"0"}}`)
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `"pointer":"/service/cpus"`) {
+		t.Errorf("install with cpus 0 = %d %s, want 422 with the error at /service/cpus", w.Code, w.Body.String())
+	}
+	w = ts.call(t, "POST", "/api/installs", `{"package":"spark"}`)
+	if w.Code != http.StatusAccepted {
+		t.Fatalf("POST /api/installs = %d %s", w.Code, w.Body.String())
+	}
+	id := decodeJSON[map[string]string](t, w)["id"]
+	if w := ts.call(t, "GET", "/installs/"+id, ""); w.Code != 200 {
+		t.Errorf("GET /installs/%s = %d", id, w.Code)
+	}
+	events := parseSSE(t, ts.stream(t, id))
+	if len(events) < 3 || events[len(events)-1].event != "result" {
+		t.Fatalf("stream: %d events, last %+v; want a result at the end", len(events), events[len(events)-1])
+	}
+	var healthy []string
+	planAt, firstPackage := -1, -1
+	for i, e := range events {
+		switch e.event {
+		case "plan":
+			planAt = i
+			var p installer.Plan
+			if err := json.Unmarshal([]byte(e.data), &p); err != nil || len(p.Packages) != 3 {
+				t.Errorf("plan event %s: %v", e.data, err)
+			}
+		case "message":
+			var ev installer.Event
+			if err := json.Unmarshal([]byte(e.data), &ev); err != nil {
+				t.Fatal(err)
+			}
+			if ev.Install != id {
+				t.Errorf("event of install %s in the stream of %s", ev.Install, id)
+			}
+			if ev.Type == "package" && firstPackage < 0 {
+				firstPackage = i
+			}
+			if ev.Type == "package" && ev.State == "healthy" {
+				healthy = append(healthy, ev.Package)
+			}
+		}
+	}
+	if planAt < 0 || planAt > firstPackage {
+		t.Errorf("plan event at %d, first package event at %d; want the plan first", planAt, firstPackage)
+	}
+	if got := strings.Join(healthy, " "); got != "zookeeper hdfs spark" {
+		t.Errorf("healthy in order %q, want zookeeper hdfs spark", got)
+	}
+	var st runStatus
+	_ = json.Unmarshal([]byte(events[len(events)-1].data), &st)
+	if !st.Done || st.Result == nil || st.Result.Status != installer.StatusSucceeded {
+		t.Errorf("result = %+v, want succeeded", st)
+	}
+	// A reconnecting browser resumes after Last-Event-ID.
+	srv := httptest.NewServer(ts)
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/api/installs/"+id+"/events", nil)
+	req.Header.Set("Last-Event-ID", "2")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	again := parseSSE(t, string(b))
+	if len(again) == 0 || again[0].event != "plan" || again[1].id != "3" {
+		t.Errorf("resumed stream starts %+v, want the plan then id 3", again[:min(2, len(again))])
+	}
+	if w := ts.call(t, "GET", "/api/installs/nope/events", ""); w.Code != 404 {
+		t.Errorf("events of an unknown install = %d, want 404", w.Code)
+	}
+}
+
+func TestInstalledUninstallUpgrade(t *testing.T) {
+	ts := newTestServer(t, 0)
+	if w := ts.call(t, "POST", "/api/installs", `{"package":"spark","version":"3.5.1"}`); w.Code != http.StatusAccepted {
+		t.Fatalf("install: %d %s", w.Code, w.Body.String())
+	}
+	ts.waitInstalled(t, "spark")
+	res := decodeJSON[struct{ Packages []installedPackage }](t, ts.call(t, "GET", "/api/installed", ""))
+	byName := map[string]installedPackage{}
+	for _, p := range res.Packages {
+		byName[p.Name] = p
+	}
+	if h := byName["hdfs"]; h.Version != "3.4.1" || len(h.DependsOn) != 1 || !strings.HasPrefix(h.DependsOn[0], "zookeeper") ||
+		len(h.RequiredBy) != 1 || h.RequiredBy[0] != "/spark" || h.Healthy != h.Instances || h.Instances == 0 {
+		t.Errorf("hdfs row = %+v", h)
+	}
+	// Uninstalling hdfs: refused for its dependents, which the dry run
+	// with cascade lists in removal order.
+	w := ts.call(t, "POST", "/api/installed/hdfs/uninstall", `{"dryRun":true}`)
+	ur := decodeJSON[uninstallResponse](t, w)
+	if w.Code != http.StatusConflict || len(ur.Dependents) != 1 || !strings.HasPrefix(ur.Dependents[0], "spark") {
+		t.Errorf("uninstall hdfs dry run = %d %+v, want 409 naming spark", w.Code, ur)
+	}
+	ur = decodeJSON[uninstallResponse](t, ts.call(t, "POST", "/api/installed/hdfs/uninstall", `{"dryRun":true,"cascade":true}`))
+	if len(ur.Remove) != 2 || ur.Remove[0].Name != "spark" || ur.Remove[1].Name != "hdfs" {
+		t.Errorf("uninstall hdfs cascade dry run removes %+v, want spark then hdfs", ur.Remove)
+	}
+	if got := ts.installedNames(t); got != "hdfs,spark,zookeeper" {
+		t.Errorf("after dry runs installed = %s", got)
+	}
+	// Upgrade: the diff first, then the change.
+	w = ts.call(t, "POST", "/api/installed/spark/upgrade", `{"version":"3.5.2","dryRun":true}`)
+	up := decodeJSON[installer.UpgradeResult](t, w)
+	if w.Code != 200 || up.Plan == nil || up.Plan.From != "3.5.1" || up.Plan.To != "3.5.2" || !strings.Contains(up.Plan.Diff, "+") {
+		t.Fatalf("upgrade dry run = %d %s", w.Code, w.Body.String())
+	}
+	if w := ts.call(t, "POST", "/api/installed/spark/upgrade", `{"version":"3.5.2"}`); w.Code != 200 {
+		t.Fatalf("upgrade = %d %s", w.Code, w.Body.String())
+	}
+	res = decodeJSON[struct{ Packages []installedPackage }](t, ts.call(t, "GET", "/api/installed", ""))
+	for _, p := range res.Packages {
+		if p.Name == "spark" && p.Version != "3.5.2" {
+			t.Errorf("spark after upgrade at %s", p.Version)
+		}
+	}
+	if w := ts.call(t, "POST", "/api/installed/spark/upgrade", `{"version":"3.5.2"}`); w.Code != http.StatusConflict {
+		t.Errorf("upgrade to the same version = %d %s, want 409", w.Code, w.Body.String())
+	}
+	// Uninstall spark; its dependencies stay.
+	w = ts.call(t, "POST", "/api/installed/spark/uninstall", `{}`)
+	ur = decodeJSON[uninstallResponse](t, w)
+	if w.Code != 200 || len(ur.Removed) != 1 || ur.Removed[0].Name != "spark" {
+		t.Errorf("uninstall spark = %d %s", w.Code, w.Body.String())
+	}
+	if got := ts.installedNames(t); got != "hdfs,zookeeper" {
+		t.Errorf("after uninstalling spark, installed = %s", got)
+	}
+	if w := ts.call(t, "POST", "/api/installed/spark/uninstall", `{}`); w.Code != 404 {
+		t.Errorf("uninstalling spark again = %d, want 404", w.Code)
+	}
+}
+
+func TestAPICluster(t *testing.T) {
+	ts := newTestServer(t, 0)
+	if w := ts.call(t, "POST", "/api/installs", `{"package":"zookeeper"}`); w.Code != http.StatusAccepted {
+		t.Fatal(w.Body.String())
+	}
+	ts.waitInstalled(t, "zookeeper")
+	v := decodeJSON[clusterView](t, ts.call(t, "GET", "/api/cluster", ""))
+	if len(v.Agents) != 8 {
+		t.Fatalf("agents = %d, want 8", len(v.Agents))
+	}
+	tasks, cpus := 0, 0.0
+	for _, a := range v.Agents {
+		for _, task := range a.TaskList {
+			if task.AppID != "/zookeeper" || task.AgentID != a.ID {
+				t.Errorf("task %+v on agent %s", task, a.ID)
+			}
+			tasks++
+		}
+		cpus += a.Used.CPUs
+		if a.Free.CPUs+a.Used.CPUs != a.Total.CPUs {
+			t.Errorf("agent %s: used %g + free %g != total %g", a.ID, a.Used.CPUs, a.Free.CPUs, a.Total.CPUs)
+		}
+	}
+	if tasks != 3 || len(v.Unplaced) != 0 || cpus == 0 {
+		t.Errorf("tasks on agents = %d (unplaced %d), cpus used %g; want zookeeper's 3", tasks, len(v.Unplaced), cpus)
+	}
+}
