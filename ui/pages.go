@@ -60,8 +60,11 @@ func (s *Server) page(name string) http.HandlerFunc {
 		case "install":
 			d.ID = r.PathValue("id")
 			d.Title = "Install " + d.ID
-			if s.lookup(d.ID) == nil {
+			if ru := s.lookup(d.ID); ru == nil {
 				status = http.StatusNotFound
+			} else {
+				d.Name = ru.Package
+				d.Title = "Install " + ru.Package
 			}
 		case "installed":
 			d.Title = "Installed services"

@@ -59,7 +59,7 @@ function onEvent(e) {
   switch (e.type) {
     case 'package':
       setState(e.package, e.state);
-      addLog(`${time} ${e.package} ${e.version}: ${states[e.state] ?? e.state}${e.message ? ' — ' + e.message : ''}`, 'state-' + e.state);
+      addLog(`${time} ${e.package} ${e.version}: ${e.state === 'created' ? 'Created on Marathon' : states[e.state] ?? e.state}${e.message ? ' — ' + e.message : ''}`, 'state-' + e.state);
       break;
     case 'progress': {
       const r = row(e.package);

@@ -62,7 +62,9 @@ async function upgrade(p) {
   const info = await api(`/api/packages/${encodeURIComponent(p.name)}`);
   if (!info.ok) { statusEl.textContent = info.body.error; return; }
   statusEl.textContent = '';
-  const sel = h('select', {id: 'upgrade-version'}, info.body.versions.filter(v => !v.yanked).map(v => h('option', {value: v.version, selected: v.version === info.body.version}, v.version)));
+  const versions = [...new Set(info.body.versions.filter(v => !v.yanked).map(v => v.version))];
+  const target = versions.find(v => v !== p.version) ?? p.version;
+  const sel = h('select', {id: 'upgrade-version'}, versions.map(v => h('option', {value: v, selected: v === target}, v + (v === p.version ? ' (installed)' : ''))));
   const diff = h('pre', {class: 'diff', id: 'upgrade-diff', tabindex: 0});
   const msg = h('p', {role: 'status', 'aria-live': 'polite'});
   async function preview() {
@@ -84,9 +86,14 @@ async function upgrade(p) {
   preview();
 }
 
+let last = '';
 async function load() {
   const {ok, body} = await api('/api/installed');
   if (!ok) { statusEl.textContent = body.error; return; }
+  // Redraw only on a change, so a focused button keeps its focus.
+  const text = JSON.stringify(body);
+  if (text === last) return;
+  last = text;
   if (!body.packages.length) {
     tbody.replaceChildren(h('tr', {}, h('td', {colspan: 8}, 'Nothing is installed. ', h('a', {href: '/'}, 'Browse the catalog'), '.')));
     return;
@@ -95,7 +102,7 @@ async function load() {
     h('th', {scope: 'row'}, p.name), h('td', {}, p.version), h('td', {}, p.apps.join(', ') || p.appId),
     h('td', {class: 'c-running'}, `${p.running}/${p.instances}`), h('td', {class: 'c-healthy'}, `${p.healthy}/${p.instances}`),
     h('td', {}, p.dependsOn.join(', ') || '—'), h('td', {}, p.requiredBy.join(', ') || '—'),
-    h('td', {class: 'actions'},
+    h('td', {class: 'row-actions'},
       h('button', {type: 'button', onclick: () => upgrade(p)}, 'Upgrade'),
       h('button', {type: 'button', onclick: () => uninstall(p)}, 'Uninstall')))));
 }

@@ -205,7 +205,7 @@ async function renderNow() {
   if (r.definition) preview.textContent = JSON.stringify(r.definition, null, 2);
   else if (errorCount) preview.textContent = '(fix the options to see the Marathon JSON)';
   if (r.plan) {
-    planEl.replaceChildren(planTable(r.plan));
+    planEl.replaceChildren(h('div', {class: 'plan-wrap'}, planTable(r.plan)));
     graph(r.plan.packages);
   } else if (errorCount) {
     planEl.replaceChildren(h('p', {}, '(fix the options to see the plan)'));
@@ -227,12 +227,13 @@ async function load(version) {
   versionSel.value = body.version;
   document.getElementById('description').textContent = body.description;
   const notes = document.getElementById('notes');
-  notes.replaceChildren(
+  notes.replaceChildren(...[
     body.yanked ? h('p', {class: 'warn'}, `This version is yanked${body.yankReason ? ': ' + body.yankReason : ''}.`) : null,
     body.tags.length ? h('p', {class: 'tags'}, body.tags.map(t => h('span', {class: 'tag'}, t))) : null,
     body.preInstallNotes ? h('div', {class: 'note'}, h('h3', {}, 'Before installing'), h('p', {}, body.preInstallNotes)) : null,
     body.postInstallNotes ? h('div', {class: 'note'}, h('h3', {}, 'After installing'), h('p', {}, body.postInstallNotes)) : null,
-    h('p', {class: 'muted'}, `Release ${body.releaseVersion} from ${body.repository}` + (body.maintainer ? `, maintained by ${body.maintainer}` : '')));
+    h('p', {class: 'muted'}, `Release ${body.releaseVersion} from ${body.repository}` + (body.maintainer ? `, maintained by ${body.maintainer}` : '')),
+  ].filter(Boolean));
   graph([{name: body.name, version: body.version, wave: body.dependencies.length ? 1 : 0,
     waitsFor: body.dependencies.map(d => d.name)}, ...body.dependencies.map(d => ({name: d.name, version: d.range, wave: 0}))]);
   form.replaceChildren(...body.form.map(field));
