@@ -15,8 +15,6 @@ type uiOptions struct {
 	cluster clusterFlags
 	addr    string
 	public  bool
-	// ready, when set, receives the address served on (tests).
-	ready func(addr string)
 }
 
 func newUICmd(app *App) *cobra.Command {
@@ -87,8 +85,5 @@ func (o *uiOptions) run(ctx context.Context, app *App) error {
 		host = "127.0.0.1"
 	}
 	fmt.Fprintf(app.Stderr, "universe: dashboard on http://%s/ (%s); Ctrl-C stops it\n", net.JoinHostPort(host, port), cl.name)
-	if o.ready != nil {
-		o.ready(addr)
-	}
 	return srv.Serve(ctx, ln)
 }
