@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/universe-pm/universe/installer"
 	"github.com/universe-pm/universe/installer/render"
@@ -59,21 +60,15 @@ func statusOf(err error) int {
 	return http.StatusInternalServerError
 }
 
-// packageSummary is a catalog card.
-type packageSummary struct {
-	catalog.Result
-	// Icon is a data: URL of the package's small icon when the repository
-	// carries one inline; the page shows a placeholder otherwise.
-	Icon string `json:"icon,omitempty"`
-}
-
+// apiPackages lists the catalog's packages matching q, as Search does;
+// the pages show a placeholder icon (the repositories' icons are remote
+// URLs, and the dashboard fetches nothing from other sites).
 func (s *Server) apiPackages(w http.ResponseWriter, r *http.Request) {
 	res := s.cfg.Catalog.Search(r.Context(), r.URL.Query().Get("q"))
-	out := make([]packageSummary, 0, len(res))
-	for _, p := range res {
-		out = append(out, packageSummary{Result: p})
+	if res == nil {
+		res = []catalog.Result{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"packages": out})
+	writeJSON(w, http.StatusOK, map[string]any{"packages": res})
 }
 
 // packageDetail is a package version with its options form.
@@ -166,6 +161,13 @@ type installRequest struct {
 	Options map[string]any    `json:"options,omitempty"`
 	Form    map[string]string `json:"form,omitempty"`
 	AppID   string            `json:"appId,omitempty"`
+	// Timeout bounds the install ("10m"; 15 minutes when empty) and
+	// OnFailure is rollback (the default) or halt, as the CLI's
+	// --timeout and --on-failure.
+	Timeout   string `json:"timeout,omitempty"`
+	OnFailure string `json:"onFailure,omitempty"`
+
+	timeout time.Duration
 }
 
 // renderResponse is what POST /api/render answers.
@@ -194,6 +196,18 @@ func (s *Server) prepare(ctx context.Context, req *installRequest) (rev *repo.Re
 	}
 	if req.Options != nil && req.Form != nil {
 		return nil, nil, nil, nil, errors.New(`request body: give "options" or "form", not both`)
+	}
+	switch req.OnFailure {
+	case "", installer.Rollback, installer.Halt:
+	default:
+		return nil, nil, nil, nil, fmt.Errorf(`request body: "onFailure" %q: use rollback or halt`, req.OnFailure)
+	}
+	if req.Timeout != "" {
+		d, err := time.ParseDuration(req.Timeout)
+		if err != nil || d <= 0 {
+			return nil, nil, nil, nil, fmt.Errorf(`request body: "timeout" %q: expected a positive duration such as "10m"`, req.Timeout)
+		}
+		req.timeout = d
 	}
 	rev, _, form, err = s.resolve(ctx, req.Package, req.Version)
 	if err != nil {

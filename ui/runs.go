@@ -149,6 +149,7 @@ func (s *Server) apiInstall(w http.ResponseWriter, r *http.Request) {
 		defer s.wg.Done()
 		red := newRedactor(rev, form, opts)
 		res, err := in.Run(s.ctx, installer.Request{Name: req.Package, Version: req.Version, Options: opts, AppID: req.AppID,
+			Timeout: req.timeout, OnFailure: req.OnFailure,
 			Confirm: func(_ context.Context, p *installer.Plan) (bool, error) {
 				ru.setPlan(red.plan(p))
 				return true, nil

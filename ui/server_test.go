@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/universe-pm/universe/installer"
+	"github.com/universe-pm/universe/marathon/sandbox"
 	"github.com/universe-pm/universe/packages"
 	"github.com/universe-pm/universe/repo"
+	"github.com/universe-pm/universe/repo/catalog"
 )
 
 // call makes a request to the dashboard: POSTs same-origin with the token
@@ -189,7 +191,7 @@ func (ts *testServer) waitInstalled(t *testing.T, name string) {
 
 func TestAPIPackages(t *testing.T) {
 	ts := newTestServer(t, 0)
-	res := decodeJSON[struct{ Packages []packageSummary }](t, ts.call(t, "GET", "/api/packages?q=spark", ""))
+	res := decodeJSON[struct{ Packages []catalog.Result }](t, ts.call(t, "GET", "/api/packages?q=spark", ""))
 	if len(res.Packages) != 1 || res.Packages[0].Name != "spark" || len(res.Packages[0].Versions) != 3 {
 		t.Errorf("GET /api/packages?q=spark = %+v, want spark with 3 versions", res.Packages)
 	}
@@ -260,6 +262,8 @@ func TestAPIRender(t *testing.T) {
 		`{}`:                            400,
 		`{"package":"nope"}`:            404,
 		`{"package":"spark","form":{},"options":{}}`: 400,
+		`{"package":"spark","timeout":"soon"}`:       400,
+		`{"package":"spark","onFailure":"pray"}`:     400,
 	} {
 		if w := ts.call(t, "POST", "/api/render", body); w.Code != status {
 			t.Errorf("POST /api/render %s = %d %s, want %d", body, w.Code, w.Body.String(), status)
@@ -595,5 +599,34 @@ func TestAPICluster(t *testing.T) {
 	}
 	if tasks != 3 || len(v.Unplaced) != 0 || cpus == 0 {
 		t.Errorf("tasks on agents = %d (unplaced %d), cpus used %g; want zookeeper's 3", tasks, len(v.Unplaced), cpus)
+	}
+}
+
+func TestInstallRollbackStreamed(t *testing.T) {
+	ts := newTestServer(t, 0)
+	ts.sb.SetFaults(sandbox.Faults{FailHealth: "/spark*"})
+	w := ts.call(t, "POST", "/api/installs", `{"package":"spark","timeout":"2s"}`)
+	if w.Code != http.StatusAccepted {
+		t.Fatalf("POST /api/installs = %d %s", w.Code, w.Body.String())
+	}
+	events := parseSSE(t, ts.stream(t, decodeJSON[map[string]string](t, w)["id"]))
+	var rollback []string
+	for _, e := range events {
+		var ev installer.Event
+		if e.event == "message" && json.Unmarshal([]byte(e.data), &ev) == nil && ev.Type == "rollback" {
+			rollback = append(rollback, ev.AppID+" "+ev.State)
+		}
+	}
+	want := "/spark removing,/spark removed,/hdfs removing,/hdfs removed,/zookeeper removing,/zookeeper removed"
+	if got := strings.Join(rollback, ","); got != want {
+		t.Errorf("rollback events %q, want %q", got, want)
+	}
+	var st runStatus
+	_ = json.Unmarshal([]byte(events[len(events)-1].data), &st)
+	if st.Result == nil || st.Result.Status != installer.StatusRolledBack || st.Error == "" {
+		t.Errorf("result = %+v, want rolled-back with the error", st.Result)
+	}
+	if got := ts.installedNames(t); got != "" {
+		t.Errorf("after the rollback installed = %q, want nothing", got)
 	}
 }

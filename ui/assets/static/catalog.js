@@ -5,9 +5,9 @@ const list = document.getElementById('packages');
 const count = document.getElementById('count');
 
 function card(p) {
-  const icon = p.icon
-    ? h('img', {class: 'icon', src: p.icon, alt: ''})
-    : h('span', {class: 'icon', 'aria-hidden': 'true'}, p.name.slice(0, 1));
+  // A placeholder icon: the repositories' icons are remote URLs, and the
+  // dashboard loads nothing from other sites.
+  const icon = h('span', {class: 'icon', 'aria-hidden': 'true'}, p.name.slice(0, 1));
   return h('li', {class: 'card' + (p.selected ? ' selected' : ''), dataset: {package: p.name}},
     h('a', {href: `/packages/${encodeURIComponent(p.name)}`, 'aria-label': `${p.name}: ${p.description}`},
       icon,
