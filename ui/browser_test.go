@@ -22,7 +22,6 @@ import (
 	"github.com/universe-pm/universe/packages"
 	"github.com/universe-pm/universe/repo"
 	"github.com/universe-pm/universe/repo/catalog"
-	"github.com/universe-pm/universe/scaffold"
 	"github.com/universe-pm/universe/ui"
 )
 
@@ -105,17 +104,17 @@ func browserTools(t *testing.T) string {
 }
 
 // serveDashboard serves the dashboard on a loopback port over the built-in
-// packages (plus a scaffolded one in a second repository) and an in-process
+// packages (plus aardvark in a second repository) and an in-process
 // sandbox shaped like `universe install`'s
-// (six agents of 8 cpus, 32 GiB, DC/OS's port range) running 20 times
-// faster than real time, with its own state directory, and returns its URL.
+// (six agents of 8 cpus, 32 GiB, DC/OS's port range) running 5 times
+// faster than real time (slow enough to see the install progress), with its own state directory, and returns its URL.
 func serveDashboard(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
 	sb, err := sandbox.New(sandbox.Config{
 		Agents: 6, AgentCPUs: 8, AgentMem: 32768, AgentDisk: 262144,
 		AgentPortsFrom: 1025, AgentPortsTo: 32000,
-		Speed: 20,
+		Speed: 5,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -133,15 +132,11 @@ func serveDashboard(t *testing.T) string {
 		t.Fatal(err)
 	}
 	// A second repository with one package that is not "selected" and
-	// whose name sorts first: the catalog must still show it after the
-	// selected ones.
+	// whose name sorts first (the catalog must still show it after the
+	// selected ones), with an enum and a secret option.
 	local := fstest.MapFS{}
-	files, err := scaffold.Files("aardvark")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		local["A/aardvark/0/"+f.Name] = &fstest.MapFile{Data: f.Data, Mode: 0o644}
+	for name, data := range aardvark {
+		local["A/aardvark/0/"+name] = &fstest.MapFile{Data: []byte(data), Mode: 0o644}
 	}
 	localTree, err := repo.Load(ctx, local)
 	if err != nil {
@@ -185,4 +180,57 @@ type testLog struct{ t *testing.T }
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(string(bytes.TrimRight(p, "\n")))
 	return len(p), nil
+}
+
+// aardvark is a one-app package of the second repository: not selected, a
+// nested form with an enum, a boolean and a secret (which the dashboard
+// must show as a password field and never echo).
+var aardvark = map[string]string{
+	"package.json": `{
+  "packagingVersion": "6.0",
+  "name": "aardvark",
+  "version": "0.1.0",
+  "maintainer": "e2e@example.com",
+  "description": "aardvark: a one-app service the browser test installs from a second repository.",
+  "tags": ["e2e"],
+  "postInstallNotes": "aardvark is being installed."
+}`,
+	"config.json": `{
+  "type": "object",
+  "properties": {
+    "service": {
+      "type": "object",
+      "title": "Service",
+      "description": "The app",
+      "properties": {
+        "name": {"type": "string", "description": "App id /<name>.", "default": "aardvark", "pattern": "^[a-z][a-z0-9-]*$"},
+        "instances": {"type": "integer", "description": "Tasks to run.", "default": 1, "minimum": 1},
+        "log_level": {"type": "string", "title": "Log level", "description": "How much it logs.", "default": "info", "enum": ["debug", "info", "warn"]},
+        "verbose_health": {"type": "boolean", "description": "Log each health check.", "default": false}
+      },
+      "required": ["name", "instances"]
+    },
+    "auth": {
+      "type": "object",
+      "description": "Credentials",
+      "properties": {
+        "token": {"type": "string", "description": "API token the app presents.", "default": "", "media": "application/x-secret+string"}
+      }
+    }
+  }
+}`,
+	"marathon.json.mustache": `{
+  "id": "/{{service.name}}",
+  "instances": {{service.instances}},
+  "cpus": 0.1,
+  "mem": 64,
+  "cmd": "exec sleep 100000",
+  "env": {
+    "LOG_LEVEL": "{{service.log_level}}",
+    "VERBOSE_HEALTH": "{{service.verbose_health}}",
+    "API_TOKEN": "{{auth.token}}"
+  },
+  "healthChecks": [{"protocol": "COMMAND", "command": {"value": "true"}, "gracePeriodSeconds": 10, "intervalSeconds": 5, "maxConsecutiveFailures": 3}],
+  "labels": {"DCOS_SERVICE_NAME": "{{service.name}}"}
+}`,
 }

@@ -319,6 +319,19 @@ async function flow(page) {
 		await shot(page, '03-package-spark');
 	});
 
+	await step(page, 'choosing version 3.5.1 (keyboard) loads its form and notes', async () => {
+		const version = page.getByLabel('Version', { exact: true });
+		await page.locator('h1').click(); // a start for the keyboard; no control there
+		await tabTo(page, version, 'the Version select');
+		await chooseByKeyboard(page, version, '3.5.1');
+		// 3.5.1's config.json (packages/S/spark/200) defaults mem to 1024.
+		await page.waitForFunction(() => {
+			const mem = document.querySelector('[name="/service/mem"]');
+			return mem && mem.value === '1024' && /Apache Spark 3\.5\.1 installs/.test(document.body.textContent);
+		}).catch(async () => fail(`after choosing 3.5.1: mem = ${await field('/service/mem').inputValue().catch(() => '?')}, want its default 1024, and 3.5.1's pre-install notes`));
+		await unnamedControls(page);
+	});
+
 	await step(page, 'an invalid option shows an inline error at its field and disables Install (keyboard)', async () => {
 		const name = field('/service/name');
 		await page.locator('h1').click(); // a start for the keyboard; no control there
@@ -382,6 +395,16 @@ async function flow(page) {
 			check(d === -1 || d > first(dep, 'healthy'), `${pkg} was deploying before ${dep} was healthy: ${seq.join(' ')}`);
 		}
 		check(!seq.some((s) => /:(failed|removing|removed)$/.test(s)), `a package failed or was rolled back: ${seq.join(' ')}`);
+		// Each row counts its tasks: running, healthy and wanted (the
+		// built-in packages' defaults: 3 zookeeper nodes, 9 hdfs tasks, 1
+		// spark dispatcher).
+		for (const [pkg, n] of [['zookeeper', 3], ['hdfs', 9], ['spark', 1]]) {
+			const row = page.locator(`[data-package="${pkg}"]`).first();
+			const cells = await row.locator('td, th').allTextContents();
+			const same = cells.filter((c) => c.trim() === String(n)).length;
+			const text = (await row.textContent()).replace(/\s+/g, ' ');
+			check(same >= 3 || new RegExp(`\\b${n}\\s*/\\s*${n}\\s*/\\s*${n}\\b`).test(text), `the ${pkg} row does not count ${n} running, ${n} healthy, ${n} wanted: ${text}`);
+		}
 		// The end: the final status, and the post-install notes of spark.
 		await page.getByText(/spark-submit --deploy-mode cluster/).first().waitFor()
 			.catch(() => fail('spark\'s post-install notes are not shown at the end'));
@@ -396,12 +419,56 @@ async function flow(page) {
 			await page.locator(`tr[data-package="${n}"]`).waitFor().catch(() => fail(`no row for ${n} under Installed`));
 		}
 		const spark = (await page.locator('tr[data-package="spark"]').textContent()).replace(/\s+/g, ' ');
-		check(spark.includes('3.5.2'), `the spark row does not show version 3.5.2: ${spark}`);
+		check(spark.includes('3.5.1'), `the spark row does not show version 3.5.1: ${spark}`);
 		check(spark.includes('/spark'), `the spark row does not show its app id /spark: ${spark}`);
 		check(/hdfs/.test(spark), `the spark row does not say it depends on hdfs: ${spark}`);
 		const hdfs = (await page.locator('tr[data-package="hdfs"]').textContent()).replace(/\s+/g, ' ');
 		check(/spark/.test(hdfs) && /zookeeper/.test(hdfs), `the hdfs row does not say it depends on zookeeper and is required by spark: ${hdfs}`);
 		await shot(page, '08-installed');
+	});
+
+	await step(page, 'uninstalling hdfs warns that spark depends on it; Cancel keeps everything', async () => {
+		const row = page.locator('tr[data-package="hdfs"]');
+		await row.getByRole('button', { name: /^Uninstall\b/ }).click();
+		const dialog = page.getByRole('dialog');
+		await dialog.getByRole('button', { name: /^Confirm uninstall/ }).waitFor().catch(() => fail('no "Confirm uninstall" in a dialog after Uninstall of hdfs'));
+		const warning = dialog.getByRole('alert');
+		check((await warning.count()) >= 1, 'the dialog has no warning (role=alert) about the dependents of hdfs');
+		const text = (await warning.first().textContent()).replace(/\s+/g, ' ');
+		check(/spark/.test(text), `the warning does not name spark, which depends on hdfs: ${text}`);
+		await unnamedControls(page);
+		await shot(page, '09-uninstall-dependents-warning');
+		await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+		await dialog.waitFor({ state: 'hidden' });
+		const names = await installedNames(page);
+		check(['zookeeper', 'hdfs', 'spark'].every((n) => names.includes(n)), `after Cancel, installed: ${names.join(', ')}`);
+	});
+
+	await step(page, 'upgrading spark shows the Marathon JSON diff, then 3.5.2 runs after confirming', async () => {
+		const row = page.locator('tr[data-package="spark"]');
+		await row.getByRole('button', { name: /^Upgrade\b/ }).click();
+		const dialog = page.getByRole('dialog');
+		const confirm = dialog.getByRole('button', { name: /^Confirm upgrade/ });
+		await confirm.waitFor().catch(() => fail('no "Confirm upgrade" in a dialog after Upgrade'));
+		const target = dialog.getByLabel('Version', { exact: true });
+		if ((await target.count()) === 1 && (await target.inputValue()) !== '3.5.2') await target.selectOption('3.5.2');
+		// The diff: lines taken away (-) with 3.5.1, added (+) with 3.5.2.
+		await page.waitForFunction((d) => {
+			const lines = d.textContent.split('\n');
+			return lines.some((l) => /^-.*3\.5\.1/.test(l)) && lines.some((l) => /^\+.*3\.5\.2/.test(l));
+		}, await dialog.elementHandle()).catch(async () => fail(`the upgrade dialog shows no Marathon JSON diff from 3.5.1 to 3.5.2: ${(await dialog.textContent()).slice(0, 600)}`));
+		await page.waitForFunction((b) => !b.disabled, await confirm.elementHandle());
+		await unnamedControls(page);
+		await shot(page, '10-upgrade-diff');
+		check(((await row.textContent()) || '').includes('3.5.1'), 'spark was upgraded before confirming');
+		await confirm.click();
+		await page.waitForFunction(() => {
+			const r = document.querySelector('tr[data-package="spark"]');
+			return r && /3\.5\.2/.test(r.textContent);
+		}, null, { timeout: INSTALL }).catch(async () => fail(`spark's row does not show 3.5.2 after the upgrade: ${await page.locator('tr[data-package="spark"]').textContent().catch(() => '(no row)')}`));
+		const api = await (await page.request.get(url('/api/installed'))).json();
+		const spark = (api.packages || []).find((p) => p.name === 'spark');
+		check(spark && spark.version === '3.5.2', `GET /api/installed: spark ${spark && spark.version}, want 3.5.2`);
 	});
 
 	// --- Cluster -------------------------------------------------------
@@ -413,34 +480,94 @@ async function flow(page) {
 			.catch(() => fail('the tasks of spark, hdfs and zookeeper are not shown on Cluster'));
 		const text = (await page.locator('main').first().textContent().catch(() => page.locator('body').textContent())).replace(/\s+/g, ' ');
 		for (const r of [/cpu/i, /mem/i, /disk/i]) check(r.test(text), `Cluster does not show ${r} of the agents`);
-		await shot(page, '09-cluster');
+		await shot(page, '11-cluster');
 	});
 
 	// --- Uninstall -----------------------------------------------------
 	await step(page, 'uninstalling spark asks for confirmation, then spark is gone and its dependencies stay', async () => {
 		await navTo(page, 'Installed', /\/installed$/);
 		const row = page.locator('tr[data-package="spark"]');
-		await row.getByRole('button', { name: 'Uninstall', exact: true }).click();
-		const confirm = page.getByRole('button', { name: 'Confirm uninstall', exact: true });
+		await row.getByRole('button', { name: /^Uninstall\b/ }).click();
+		const confirm = page.getByRole('dialog').getByRole('button', { name: /^Confirm uninstall/ });
 		await confirm.waitFor().catch(() => fail('no "Confirm uninstall" button after Uninstall'));
 		const dialog = page.getByRole('dialog');
 		check((await dialog.count()) >= 1, 'the confirmation is not a dialog');
 		await unnamedControls(page);
-		await shot(page, '10-uninstall-confirm');
+		await shot(page, '12-uninstall-confirm');
 		check((await page.locator('tr[data-package="spark"]').count()) === 1, 'spark was removed before confirming');
 		await confirm.click();
 		await page.waitForFunction(() => {
 			const r = document.querySelector('tr[data-package="spark"]');
 			return r === null || r.getAttribute('data-state') === 'removed';
 		}, null, { timeout: INSTALL }).catch(() => fail('spark is still listed under Installed after confirming its uninstall'));
-		const api = await (await page.request.get(url('/api/installed'))).json();
-		const names = (Array.isArray(api) ? api : api.installed || api.packages || []).map((p) => p.name || p.package);
+		const names = await installedNames(page);
 		check(!names.includes('spark'), `GET /api/installed still lists spark: ${names.join(', ')}`);
 		check(names.includes('hdfs') && names.includes('zookeeper'), `GET /api/installed lost spark's dependencies: ${names.join(', ')}`);
 		await page.reload();
 		await page.locator('tr[data-package="hdfs"]').waitFor();
 		check((await page.locator('tr[data-package="spark"]').count()) === 0, 'spark is listed under Installed after a reload');
-		await shot(page, '11-installed-after-uninstall');
+		await shot(page, '13-installed-after-uninstall');
+	});
+
+	// --- A second repository's package, with a secret ---------------------
+	const secret = 'e2e-Secret-7731';
+	const leaks = [];
+	const watchLeaks = async (r) => {
+		if (!r.url().includes('/api/') || /event-stream/.test(r.headers()['content-type'] || '')) return;
+		const body = await r.text().catch(() => '');
+		if (leaked(body, secret)) leaks.push(`${r.request().method()} ${r.url()}`);
+	};
+	await step(page, 'a package from a second repository: enum as a select, a secret as a password, never echoed', async () => {
+		page.on('response', watchLeaks);
+		await page.goto(url('/'));
+		const card = page.getByRole('link', { name: /^aardvark/ });
+		await card.waitFor().catch(() => fail('the catalog does not show aardvark from the second repository'));
+		await Promise.all([page.waitForURL(/\/packages\/aardvark/), card.click()]);
+		await field('/auth/token').waitFor();
+		await pageChecks(page);
+		const level = field('/service/log_level');
+		check(await level.evaluate((el) => el.tagName === 'SELECT'), '/service/log_level (an enum) is not a <select>');
+		const opts = await level.locator('option').evaluateAll((os) => os.map((o) => o.textContent.trim()));
+		check(['debug', 'info', 'warn'].every((v) => opts.includes(v)), `/service/log_level options ${opts.join(', ')}, want debug, info, warn`);
+		const chosen = await level.evaluate((el) => el.options[el.selectedIndex]?.textContent.trim());
+		check(chosen === 'info', `/service/log_level shows ${chosen}, want the default info`);
+		check((await page.getByLabel(/^Log level/).count()) >= 1, 'no control labelled by the title "Log level"');
+		check((await field('/service/verbose_health').getAttribute('type')) === 'checkbox', '/service/verbose_health (a boolean) is not a checkbox');
+		check((await field('/auth/token').getAttribute('type')) === 'password', '/auth/token (media application/x-secret+string) is not a password field');
+		await page.locator('h1').click();
+		await tabTo(page, level, 'the field /service/log_level');
+		await chooseByKeyboard(page, level, 'warn');
+		await tabTo(page, field('/auth/token'), 'the field /auth/token');
+		await page.keyboard.type(secret);
+		const preview = page.getByRole('region', { name: 'Rendered Marathon JSON' });
+		await page.waitForFunction((el) => /"LOG_LEVEL"\s*:\s*"warn"/.test(el.textContent) && /"API_TOKEN"\s*:\s*"[^"]+"/.test(el.textContent), await preview.elementHandle())
+			.catch(async () => fail(`the preview does not show LOG_LEVEL warn and an API_TOKEN: ${(await preview.textContent()).slice(0, 500)}`));
+		// Let the last render answer arrive before looking.
+		await page.waitForLoadState('networkidle').catch(() => {});
+		check(!leaked(await preview.textContent(), secret), 'the preview shows the secret');
+		check(!leaked(await page.getByRole('region', { name: 'Install plan' }).textContent(), secret), 'the install plan shows the secret');
+		check(!leaked(await page.locator('body').innerText(), secret), 'the page shows the secret');
+		check(leaks.length === 0, `API responses echo the secret: ${leaks.join(', ')}`);
+		await shot(page, '14-package-aardvark-secret');
+	});
+
+	await step(page, 'installing it: the progress, Installed and the API never show the secret', async () => {
+		const install = page.getByRole('button', { name: 'Install', exact: true });
+		await page.waitForFunction((b) => !b.disabled, await install.elementHandle());
+		await tabTo(page, install, 'the Install button');
+		await Promise.all([page.waitForURL(/\/installs\/[^/]+$/), page.keyboard.press('Enter')]);
+		await page.waitForFunction(() => document.querySelector('[data-package="aardvark"]')?.getAttribute('data-state') === 'healthy', null, { timeout: INSTALL })
+			.catch(() => fail('aardvark did not become healthy'));
+		check(!leaked(await page.locator('body').innerText(), secret), 'the install page shows the secret');
+		await navTo(page, 'Installed', /\/installed$/);
+		await page.locator('tr[data-package="aardvark"]').waitFor();
+		check(!leaked(await page.locator('body').innerText(), secret), 'Installed shows the secret');
+		for (const api of ['/api/installed', '/api/cluster']) {
+			check(!leaked(await (await page.request.get(url(api))).text(), secret), `GET ${api} shows the secret`);
+		}
+		await page.waitForLoadState('networkidle').catch(() => {});
+		check(leaks.length === 0, `API responses echo the secret: ${leaks.join(', ')}`);
+		page.off('response', watchLeaks);
 	});
 
 	// --- Cross-site requests ---------------------------------------------
@@ -460,10 +587,44 @@ async function flow(page) {
 		} finally {
 			await other.close();
 		}
-		const api = await (await page.request.get(url('/api/installed'))).json();
-		const names = (Array.isArray(api) ? api : api.installed || api.packages || []).map((p) => p.name || p.package);
+		const names = await installedNames(page);
 		check(names.includes('hdfs'), `the refused request uninstalled hdfs: installed ${names.join(', ')}`);
 	});
+}
+
+// leaked reports whether text holds the secret, as it is or inside a
+// base64 string (Marathon labels such as DCOS_PACKAGE_OPTIONS are base64
+// JSON).
+function leaked(text, secret) {
+	if (text.includes(secret)) return true;
+	for (const m of text.matchAll(/[A-Za-z0-9+/_-]{16,}={0,2}/g)) {
+		const b = m[0].replace(/-/g, '+').replace(/_/g, '/');
+		if (Buffer.from(b, 'base64').toString('latin1').includes(secret)) return true;
+	}
+	return false;
+}
+
+// installedNames lists the packages GET /api/installed reports.
+async function installedNames(p) {
+	const api = await (await p.request.get(url('/api/installed'))).json();
+	return (Array.isArray(api) ? api : api.installed || api.packages || []).map((x) => x.name || x.package);
+}
+
+// chooseByKeyboard changes the focused <select> to the option whose value or
+// text is want, with the arrow keys only.
+async function chooseByKeyboard(p, select, want) {
+	const pick = () => select.evaluate((el, w) => {
+		const opts = [...el.options];
+		const i = opts.findIndex((o) => o.value === w || o.textContent.trim().startsWith(w));
+		return { at: el.selectedIndex, want: i, n: opts.length };
+	}, want);
+	let st = await pick();
+	check(st.want >= 0, `no option ${want} in the select`);
+	for (let i = 0; i < st.n && st.at !== st.want; i++) {
+		await p.keyboard.press(st.at < st.want ? 'ArrowDown' : 'ArrowUp');
+		st = await pick();
+	}
+	check(st.at === st.want, `could not choose ${want} with the arrow keys`);
 }
 
 // cardOrder is the order of the package cards: for each link on the page
