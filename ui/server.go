@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/universe-pm/universe/installer"
+	"github.com/universe-pm/universe/internal/listen"
 	"github.com/universe-pm/universe/repo/catalog"
 )
 
@@ -47,6 +48,11 @@ type Config struct {
 	// Token is the per-process token POST requests must carry; random
 	// when empty.
 	Token string
+	// LoopbackOnly refuses requests whose Host is not a loopback address
+	// or localhost: a dashboard listening on loopback is then out of reach
+	// of DNS rebinding (a site whose name resolves to 127.0.0.1 is
+	// same-origin to itself, but its Host header gives it away).
+	LoopbackOnly bool
 }
 
 // Server is the dashboard's HTTP handler and its running installs.
@@ -146,7 +152,25 @@ func (s *Server) routes() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, errors.New("cross-origin request refused"))
 	}))
-	return cop.Handler(s.requireToken(securityHeaders(mux)))
+	return s.checkHost(cop.Handler(s.requireToken(securityHeaders(mux))))
+}
+
+// checkHost refuses, with LoopbackOnly, requests for another host name.
+func (s *Server) checkHost(next http.Handler) http.Handler {
+	if !s.cfg.LoopbackOnly {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		if !listen.IsLoopback(host) {
+			writeError(w, http.StatusMisdirectedRequest, fmt.Errorf("host %q refused: the dashboard answers to loopback addresses and localhost only", r.Host))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // requireToken refuses state-changing requests without the token.

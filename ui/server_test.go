@@ -600,6 +600,18 @@ func TestAPICluster(t *testing.T) {
 	if tasks != 3 || len(v.Unplaced) != 0 || cpus == 0 {
 		t.Errorf("tasks on agents = %d (unplaced %d), cpus used %g; want zookeeper's 3", tasks, len(v.Unplaced), cpus)
 	}
+	// An app no agent can hold waits in the queue.
+	if _, err := ts.mc.CreateApp(context.Background(), map[string]any{"id": "/huge", "cmd": "sleep 1000", "cpus": 100, "mem": 32, "instances": 2}); err != nil {
+		t.Fatal(err)
+	}
+	ts.sb.Settle()
+	v = decodeJSON[clusterView](t, ts.call(t, "GET", "/api/cluster", ""))
+	if len(v.Queue) != 1 || v.Queue[0].AppID != "/huge" || v.Queue[0].Count != 2 || v.Queue[0].CPUs != 100 {
+		t.Errorf("queue = %+v, want /huge waiting for 2 tasks of 100 cpus", v.Queue)
+	}
+	if len(v.Deployments) != 1 || v.Deployments[0].AffectedApps[0] != "/huge" {
+		t.Errorf("deployments = %+v, want the one of /huge", v.Deployments)
+	}
 }
 
 func TestInstallRollbackStreamed(t *testing.T) {
@@ -628,5 +640,27 @@ func TestInstallRollbackStreamed(t *testing.T) {
 	}
 	if got := ts.installedNames(t); got != "" {
 		t.Errorf("after the rollback installed = %q, want nothing", got)
+	}
+}
+
+func TestLoopbackOnlyRefusesOtherHosts(t *testing.T) {
+	ts := newTestServer(t, 0)
+	ts.cfg.LoopbackOnly = true
+	ts.handler = ts.routes()
+	for host, status := range map[string]int{
+		"127.0.0.1:8090":       200,
+		"localhost:8090":       200,
+		"[::1]:8090":           200,
+		"127.0.0.1":            200,
+		"rebound.example:8090": http.StatusMisdirectedRequest,
+		"192.0.2.7:8090":       http.StatusMisdirectedRequest,
+	} {
+		req := httptest.NewRequest("GET", "/installed", nil)
+		req.Host = host
+		w := httptest.NewRecorder()
+		ts.ServeHTTP(w, req)
+		if w.Code != status {
+			t.Errorf("GET /installed with Host %s = %d, want %d", host, w.Code, status)
+		}
 	}
 }

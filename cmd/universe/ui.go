@@ -70,7 +70,7 @@ func (o *uiOptions) run(ctx context.Context, app *App) error {
 	if cl.sb != nil {
 		agents = cl.sb.URL()
 	}
-	srv, err := ui.New(ui.Config{Catalog: cat, Installer: cfg, AgentsURL: agents})
+	srv, err := ui.New(ui.Config{Catalog: cat, Installer: cfg, AgentsURL: agents, LoopbackOnly: !o.public})
 	if err != nil {
 		return err
 	}
