@@ -237,11 +237,7 @@ func (s *Server) dryRun(ctx context.Context, req installRequest, opts map[string
 	}
 	var oe *render.OptionsError
 	if errors.As(err, &oe) {
-		var out []FieldError
-		for _, v := range oe.Violations {
-			out = append(out, FieldError{Pointer: v.Pointer, Message: v.Message})
-		}
-		return res, out, nil
+		return res, violationErrors(oe.Violations), nil
 	}
 	var pe *installer.PreflightError
 	if errors.As(err, &pe) {
@@ -311,5 +307,27 @@ func sortedKeys(m map[string]string) []string {
 		out = append(out, k)
 	}
 	slices.Sort(out)
+	return out
+}
+
+// missingPrefix starts the message of a "required" violation, which
+// points at the object lacking the property.
+const missingPrefix = "missing required property "
+
+// violationErrors turns option violations into errors at the options'
+// pointers; a missing required property's error goes to the property
+// itself, where its control is.
+func violationErrors(vs []render.OptionViolation) []FieldError {
+	out := make([]FieldError, 0, len(vs))
+	for _, v := range vs {
+		fe := FieldError{Pointer: v.Pointer, Message: v.Message}
+		if v.Keyword == "required" && strings.HasPrefix(v.Message, missingPrefix) {
+			var prop string
+			if json.Unmarshal([]byte(strings.TrimPrefix(v.Message, missingPrefix)), &prop) == nil {
+				fe = FieldError{Pointer: v.Pointer + "/" + escapePointer(prop), Message: "required: enter a value"}
+			}
+		}
+		out = append(out, fe)
+	}
 	return out
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/universe-pm/universe/installer/render"
 )
 
 func decodeSchema(t *testing.T, s string) map[string]any {
@@ -184,5 +186,19 @@ func TestKeyOrder(t *testing.T) {
 	}
 	if got := keyOrder([]byte(`{"b":1,"a":`)); !strings.Contains(strings.Join(got[""], ","), "b") {
 		t.Errorf("keyOrder(truncated) = %v, want what was read", got)
+	}
+}
+
+func TestViolationErrors(t *testing.T) {
+	got := violationErrors([]render.OptionViolation{
+		{Pointer: "/service", Keyword: "required", Message: `missing required property "a/b"`},
+		{Pointer: "/service/cpus", Keyword: "minimum", Message: "0 is less than the minimum 0.1"},
+	})
+	want := []FieldError{
+		{Pointer: "/service/a~1b", Message: "required: enter a value"},
+		{Pointer: "/service/cpus", Message: "0 is less than the minimum 0.1"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("violationErrors mismatch (-want +got):\n%s", diff)
 	}
 }
