@@ -55,7 +55,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	url := serveDashboard(t)
+	url, sandboxURL := serveDashboard(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
@@ -63,7 +63,7 @@ func TestBrowser(t *testing.T) {
 		ctx, cancel = context.WithDeadline(ctx, dl.Add(-15*time.Second))
 		defer cancel()
 	}
-	cmd := exec.CommandContext(ctx, node, filepath.Join("e2e", "flow.mjs"), url, shots)
+	cmd := exec.CommandContext(ctx, node, filepath.Join("e2e", "flow.mjs"), url, shots, sandboxURL)
 	cmd.Env = append(os.Environ(), "CHROMIUM="+chromiumPath, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1")
 	cmd.WaitDelay = 10 * time.Second
 	var out bytes.Buffer
@@ -104,11 +104,12 @@ func browserTools(t *testing.T) string {
 }
 
 // serveDashboard serves the dashboard on a loopback port over the built-in
-// packages (plus aardvark in a second repository) and an in-process
-// sandbox shaped like `universe install`'s
-// (six agents of 8 cpus, 32 GiB, DC/OS's port range) running 5 times
-// faster than real time (slow enough to see the install progress), with its own state directory, and returns its URL.
-func serveDashboard(t *testing.T) string {
+// packages (plus aardvark in a second repository) and an in-process sandbox
+// shaped like `universe install`'s (six agents of 8 cpus, 32 GiB, DC/OS's
+// port range), in memory, running 5 times faster than real time (slow
+// enough to see the install progress), and returns its URL and the
+// sandbox's.
+func serveDashboard(t *testing.T) (dashboardURL, sandboxURL string) {
 	t.Helper()
 	ctx := context.Background()
 	sb, err := sandbox.New(sandbox.Config{
@@ -171,7 +172,7 @@ func serveDashboard(t *testing.T) string {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	return "http://" + ln.Addr().String() + "/"
+	return "http://" + ln.Addr().String() + "/", sb.URL()
 }
 
 // testLog writes the flow's output into the test log line by line.

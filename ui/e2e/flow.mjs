@@ -1,14 +1,22 @@
 // The dashboard's end-to-end flow in headless Chromium:
 //
-//	node flow.mjs URL SCREENSHOT_DIR
+//	node flow.mjs URL SCREENSHOT_DIR [SANDBOX_URL]
 //
-// URL is a running `universe ui` over a fresh sandbox; SCREENSHOT_DIR gets a
-// PNG of each page. It opens the catalog, searches "spark", opens it, sets an
-// option to an invalid value and sees the inline error at the field, fixes
-// it, sees the preview and the plan, installs by keyboard only, watches
-// zookeeper, hdfs and spark become healthy in that order, finds them under
-// Installed and their tasks on Cluster, and uninstalls spark after
-// confirming. Every form control it meets must have an accessible name.
+// URL is a running `universe ui` over a fresh sandbox (the built-in packages
+// plus aardvark, see browser_test.go); SCREENSHOT_DIR gets a PNG of each
+// page; SANDBOX_URL is that sandbox, whose admin API injects the failure of
+// the rollback step (skipped without it).
+//
+// The flow: open the catalog (selected packages first), search "spark", open
+// it, choose a version, set an option to an invalid value and see the inline
+// error at the field, fix it, see the preview and the plan, install by
+// keyboard only and watch zookeeper, hdfs and spark become healthy in that
+// order; find them under Installed, be warned of dependents, upgrade spark
+// with its diff, see their tasks on Cluster, uninstall spark after
+// confirming; fill a secret and never see it echoed; see a failing install
+// roll back; and have a cross-site POST refused. Every page has one <h1> and
+// the navigation, and every control on it an accessible name (as Chromium's
+// accessibility tree computes it).
 //
 // It drives the system chromium (CHROMIUM, default /usr/bin/chromium) with
 // playwright-core, which never downloads a browser. Each step prints "ok -
@@ -21,9 +29,9 @@ import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const [base, shotDir] = process.argv.slice(2);
+const [base, shotDir, sandboxURL] = process.argv.slice(2);
 if (!base || !shotDir) {
-	console.error('usage: node flow.mjs URL SCREENSHOT_DIR');
+	console.error('usage: node flow.mjs URL SCREENSHOT_DIR [SANDBOX_URL]');
 	process.exit(2);
 }
 const url = (p) => new URL(p, base).toString();
@@ -570,6 +578,46 @@ async function flow(page) {
 		page.off('response', watchLeaks);
 	});
 
+	// --- Rollback ------------------------------------------------------------
+	await step(page, 'a failing install shows its rollback as it happens', async () => {
+		if (!sandboxURL) {
+			console.log('  skipped: no sandbox URL given (third argument), so no fault to inject');
+			return;
+		}
+		// swarm's tasks never become healthy: its install times out after
+		// etcd, its dependency, was deployed, and both are rolled back.
+		await setFaults({ failHealth: '/swarm*' });
+		try {
+			const { status, body } = await page.evaluate(async () => {
+				const token = document.querySelector('meta[name="universe-token"]').content;
+				const r = await fetch('/api/installs', {
+					method: 'POST',
+					headers: { 'Content-Type': 'application/json', 'X-Universe-Token': token },
+					body: JSON.stringify({ package: 'swarm', timeout: '8s' }),
+				});
+				return { status: r.status, body: await r.json() };
+			});
+			check(status < 300 && body.id, `POST /api/installs swarm: ${status} ${JSON.stringify(body)}`);
+			await page.goto(url(`/installs/${body.id}`));
+			await page.locator('[data-package="swarm"]').first().waitFor();
+			await page.waitForFunction(() => ['etcd', 'swarm'].every((n) => document.querySelector(`[data-package="${n}"]`)?.getAttribute('data-state') === 'removed'), null, { timeout: INSTALL })
+				.catch(async () => fail(`etcd and swarm were not rolled back: ${(await page.locator('[data-package]').evaluateAll((els) => els.map((e) => `${e.dataset.package}=${e.dataset.state}`))).join(', ')}`));
+			const tr = await page.evaluate(() => window.__transitions);
+			const seq = tr.map((x) => `${x.pkg}:${x.state}`);
+			console.log(`  transitions: ${seq.join(' ')}`);
+			const at = (k) => seq.indexOf(k);
+			check(at('etcd:healthy') >= 0, `etcd never showed healthy before the rollback: ${seq.join(' ')}`);
+			check(at('swarm:failed') > at('etcd:healthy'), `swarm did not show failed after etcd was healthy: ${seq.join(' ')}`);
+			check(at('etcd:removing') > at('swarm:failed') && at('etcd:removed') > at('etcd:removing'), `etcd was not shown removing, then removed, after swarm failed: ${seq.join(' ')}`);
+			await page.getByText(/rolled.back/i).first().waitFor().catch(() => fail('the final status does not say the install was rolled back'));
+			await shot(page, '15-install-rolled-back');
+			const names = await installedNames(page);
+			check(!names.includes('swarm') && !names.includes('etcd'), `after the rollback, installed: ${names.join(', ')}`);
+		} finally {
+			await setFaults({});
+		}
+	});
+
 	// --- Cross-site requests ---------------------------------------------
 	await step(page, 'a cross-site form POST is refused and changes nothing', async () => {
 		// A page of another origin (about:blank) posts a form to uninstall
@@ -602,6 +650,12 @@ function leaked(text, secret) {
 		if (Buffer.from(b, 'base64').toString('latin1').includes(secret)) return true;
 	}
 	return false;
+}
+
+// setFaults replaces the sandbox's injected faults (its admin API).
+async function setFaults(f) {
+	const r = await fetch(new URL('/_sandbox/faults', sandboxURL), { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(f) });
+	check(r.ok, `PUT /_sandbox/faults: ${r.status} ${await r.text()}`);
 }
 
 // installedNames lists the packages GET /api/installed reports.
