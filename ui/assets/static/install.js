@@ -32,6 +32,10 @@ function setState(name, state) {
   if (state === 'created') state = 'deploying';
   r.tr.dataset.state = state;
   r.cells.state.textContent = states[state] ?? state;
+  if (state === 'removed') {
+    r.cells.running.textContent = '0';
+    r.cells.healthy.textContent = '0';
+  }
 }
 
 function addLog(text, cls) {
@@ -91,9 +95,9 @@ const verdicts = {
 function onResult(st) {
   const res = st.result;
   root.dataset.status = res?.status ?? 'failed';
-  let text = verdicts[res?.status] ?? `The install ended: ${res?.status ?? 'failed'}.`;
-  if (st.error) text += ' ' + st.error;
-  statusEl.textContent = text;
+  statusEl.textContent = verdicts[res?.status] ?? `The install ended: ${res?.status ?? 'failed'}.`;
+  document.getElementById('failure')?.remove();
+  if (st.error) statusEl.after(h('p', {id: 'failure', class: 'failure'}, st.error));
   for (const p of res?.packages ?? []) {
     if (p.state === 'removed' || p.state === 'failed' || p.state === 'healthy') setState(p.name, p.state);
   }
