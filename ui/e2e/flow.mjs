@@ -124,11 +124,20 @@ async function unnamedControls(p) {
 }
 
 // tabTo presses Tab (and nothing else) until the element has the focus:
-// the keyboard reaches it. It fails after max presses.
+// the keyboard reaches it, and shows it has the focus. It fails after max
+// presses.
 async function tabTo(p, locator, what, max = 120) {
 	const handle = await locator.elementHandle({ timeout: STEP });
 	for (let i = 0; i <= max; i++) {
-		if (await handle.evaluate((el) => el === document.activeElement)) return;
+		if (await handle.evaluate((el) => el === document.activeElement)) {
+			// Where the focus is must show (WCAG 2.4.7): an outline or a ring.
+			const ring = await handle.evaluate((el) => {
+				const cs = getComputedStyle(el);
+				return (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0) || cs.boxShadow !== 'none';
+			});
+			check(ring, `${what}: no visible focus indicator (outline or box-shadow) when focused by keyboard`);
+			return;
+		}
 		await p.keyboard.press('Tab');
 	}
 	fail(`${what}: not reached with ${max} presses of Tab`);
@@ -329,7 +338,6 @@ async function flow(page) {
 
 	await step(page, 'choosing version 3.5.1 (keyboard) loads its form and notes', async () => {
 		const version = page.getByLabel('Version', { exact: true });
-		await page.locator('h1').click(); // a start for the keyboard; no control there
 		await tabTo(page, version, 'the Version select');
 		await chooseByKeyboard(page, version, '3.5.1');
 		// 3.5.1's config.json (packages/S/spark/200) defaults mem to 1024.
@@ -342,7 +350,6 @@ async function flow(page) {
 
 	await step(page, 'an invalid option shows an inline error at its field and disables Install (keyboard)', async () => {
 		const name = field('/service/name');
-		await page.locator('h1').click(); // a start for the keyboard; no control there
 		await tabTo(page, name, 'the field /service/name');
 		await retype(page, 'Bad Name!');
 		const msg = await errorFor(page, name, '/service/name = "Bad Name!"');
@@ -362,9 +369,14 @@ async function flow(page) {
 		const mem = field('/service/mem');
 		await tabTo(page, mem, 'the field /service/mem');
 		await retype(page, '2048');
+		// And a checkbox, toggled with Space.
+		const events = field('/history_server/event_log_enabled');
+		await tabTo(page, events, 'the checkbox /history_server/event_log_enabled');
+		await page.keyboard.press('Space');
+		check(await events.isChecked(), 'Space did not check /history_server/event_log_enabled');
 		const preview = page.getByRole('region', { name: 'Rendered Marathon JSON' });
-		await page.waitForFunction((el) => /"mem"\s*:\s*2048\b/.test(el.textContent) && /"id"\s*:\s*"\/spark"/.test(el.textContent), await preview.elementHandle())
-			.catch(async () => fail(`the preview does not show id /spark with mem 2048: ${(await preview.textContent()).slice(0, 400)}`));
+		await page.waitForFunction((el) => /"mem"\s*:\s*2048\b/.test(el.textContent) && /"id"\s*:\s*"\/spark"/.test(el.textContent) && /spark\.eventLog\.enabled=true/.test(el.textContent), await preview.elementHandle())
+			.catch(async () => fail(`the preview does not show id /spark with mem 2048 and spark.eventLog.enabled=true: ${(await preview.textContent()).slice(0, 400)}`));
 		const plan = (await page.getByRole('region', { name: 'Install plan' }).textContent()).replace(/\s+/g, ' ');
 		const at = ['zookeeper', 'hdfs', 'spark'].map((n) => plan.indexOf(n));
 		check(at.every((i) => i >= 0) && at[0] < at[1] && at[1] < at[2], `the plan does not list zookeeper, hdfs, spark in that order: ${plan.slice(0, 400)}`);
@@ -542,7 +554,6 @@ async function flow(page) {
 		check((await page.getByLabel(/^Log level/).count()) >= 1, 'no control labelled by the title "Log level"');
 		check((await field('/service/verbose_health').getAttribute('type')) === 'checkbox', '/service/verbose_health (a boolean) is not a checkbox');
 		check((await field('/auth/token').getAttribute('type')) === 'password', '/auth/token (media application/x-secret+string) is not a password field');
-		await page.locator('h1').click();
 		await tabTo(page, level, 'the field /service/log_level');
 		await chooseByKeyboard(page, level, 'warn');
 		await tabTo(page, field('/auth/token'), 'the field /auth/token');
