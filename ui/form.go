@@ -201,11 +201,20 @@ func formValue(kind string, v any) string {
 		if s, ok := v.(string); ok {
 			return s
 		}
+		if v == nil {
+			return ""
+		}
 		return compact(v)
 	case KindInteger, KindNumber:
 		if n := number(v); n != nil {
 			// As a number input shows it: 1.0 is 1.
 			return strconv.FormatFloat(*n, 'f', -1, 64)
+		}
+		if s, ok := v.(string); ok {
+			// A number written as a string ("3306"), as some packages do.
+			if _, err := strconv.ParseFloat(s, 64); err == nil {
+				return s
+			}
 		}
 		if v == nil {
 			return ""
@@ -233,7 +242,8 @@ type FieldError struct {
 // says. An empty control without a default is left out. Values that cannot
 // be typed (not a number, bad JSON, a choice not offered) are returned as
 // FieldErrors, all at once. Values for pointers the form does not have are
-// errors too.
+// errors too. A control whose text is still its default's is unchanged and
+// left out, whatever the default's type.
 func Options(form []Field, values map[string]string) (map[string]any, []FieldError) {
 	out := map[string]any{}
 	var errs []FieldError
@@ -252,6 +262,13 @@ func Options(form []Field, values map[string]string) (map[string]any, []FieldErr
 			}
 			text, ok := values[f.Pointer]
 			if !ok {
+				continue
+			}
+			// A control left as the default shows it is unchanged, even
+			// when the default does not fit the schema's type (a number
+			// property's "3306", a boolean's ""): the default applies,
+			// as it does for the CLI without --options.
+			if f.HasDefault && text == formValue(f.Kind, f.Default) {
 				continue
 			}
 			v, set, err := parseValue(f, text)
@@ -295,16 +312,15 @@ func parseValue(f Field, text string) (v any, set bool, err error) {
 		}
 		return nil, false, fmt.Errorf("expected true or false, found %q", text)
 	case KindText, KindPassword:
-		if text == "" && !f.HasDefault {
+		if text == "" && (!f.HasDefault || f.Default == nil) {
 			return nil, false, nil
 		}
 		return text, true, nil
 	case KindInteger, KindNumber:
 		t := strings.TrimSpace(text)
 		if t == "" {
-			if f.Required && !f.HasDefault {
-				return nil, false, fmt.Errorf("required: enter a number")
-			}
+			// Left out; if the option is required, validating the
+			// options says so at its field.
 			return nil, false, nil
 		}
 		n, perr := strconv.ParseFloat(t, 64)

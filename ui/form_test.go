@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -8,6 +9,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/universe-pm/universe/installer/render"
+	"github.com/universe-pm/universe/internal/sharedtest"
+	"github.com/universe-pm/universe/repo"
 )
 
 func decodeSchema(t *testing.T, s string) map[string]any {
@@ -103,6 +106,24 @@ func TestForm(t *testing.T) {
 			},
 		},
 		{
+			name:   "defaults of the wrong type: unchanged, they stay as they are; changed, the value takes the schema's type",
+			schema: `{"properties":{"port":{"type":"number","default":"3306"},"optin":{"type":"boolean","default":""},"req":{"type":"integer"}},"required":["req"]}`,
+			want: []Field{
+				{Pointer: "/port", Name: "port", Label: "port", Kind: KindNumber, Value: "3306", Default: "3306", HasDefault: true},
+				{Pointer: "/optin", Name: "optin", Label: "optin", Kind: KindCheckbox, Value: "false", Default: "", HasDefault: true},
+				{Pointer: "/req", Name: "req", Label: "req", Kind: KindInteger, Required: true},
+			},
+			values:  map[string]string{"/port": "3307", "/optin": "false", "/req": ""},
+			options: `{"port":3307}`,
+		},
+		{
+			name:    "a null default leaves text and numbers empty, and empty keeps the default",
+			schema:  `{"properties":{"s":{"type":["string","null"],"default":null},"n":{"type":"number","default":null}}}`,
+			want:    []Field{{Pointer: "/s", Name: "s", Label: "s", Kind: KindText, HasDefault: true}, {Pointer: "/n", Name: "n", Label: "n", Kind: KindNumber, HasDefault: true}},
+			values:  map[string]string{"/s": "", "/n": ""},
+			options: `{}`,
+		},
+		{
 			name:    "a title labels the control; an untyped schema with properties is a group",
 			schema:  `{"properties":{"o":{"title":"Outer","properties":{"x":{"type":"string","title":"The X"}}}}}`,
 			want:    []Field{{Pointer: "/o", Name: "o", Label: "Outer", Kind: KindGroup, Fields: []Field{{Pointer: "/o/x", Name: "x", Label: "The X", Kind: KindText}}}},
@@ -146,36 +167,66 @@ func sortErrs(es []FieldError) []FieldError {
 	return out
 }
 
-// TestFormRoundTrip checks that the form's own initial values amount to
+// untouched returns the values of a form nobody has changed.
+func untouched(form []Field) map[string]string {
+	values := map[string]string{}
+	var walk func(fs []Field)
+	walk = func(fs []Field) {
+		for _, f := range fs {
+			if f.Kind == KindGroup {
+				walk(f.Fields)
+				continue
+			}
+			values[f.Pointer] = f.Value
+		}
+	}
+	walk(form)
+	return values
+}
+
+// checkRoundTrip checks that every revision's untouched form amounts to
 // no options at all: an untouched form installs the defaults, exactly as
 // the CLI without --options does.
-func TestFormRoundTrip(t *testing.T) {
-	for _, name := range []string{"spark", "hdfs", "zookeeper", "cassandra"} {
-		t.Run(name, func(t *testing.T) {
-			rev := builtinRevision(t, name)
-			cfg, _ := rev.Config.Object()
+func checkRoundTrip(t *testing.T, tree *repo.Tree) (revisions, controls int) {
+	t.Helper()
+	for _, p := range tree.Packages {
+		for _, rev := range p.Revisions {
+			if rev.Config == nil {
+				continue
+			}
+			cfg, ok := rev.Config.Object()
+			if !ok {
+				continue
+			}
 			form := Form(cfg, rev.Config.Data)
-			values := map[string]string{}
-			var walk func(fs []Field)
-			walk = func(fs []Field) {
-				for _, f := range fs {
-					if f.Kind == KindGroup {
-						walk(f.Fields)
-						continue
-					}
-					values[f.Pointer] = f.Value
-				}
-			}
-			walk(form)
-			if len(values) == 0 {
-				t.Fatalf("Form(%s) has no controls", name)
-			}
+			values := untouched(form)
 			opts, errs := Options(form, values)
 			if len(errs) > 0 || len(opts) > 0 {
-				t.Errorf("Options(untouched %s form) = %v, %v; want no options and no errors", name, opts, errs)
+				t.Errorf("%s/%d: Options(untouched form) = %v, %v; want no options and no errors", p.Name, rev.Release, opts, errs)
 			}
-		})
+			revisions++
+			controls += len(values)
+		}
 	}
+	return revisions, controls
+}
+
+func TestFormRoundTripBuiltin(t *testing.T) {
+	if n, c := checkRoundTrip(t, builtinTree(t)); n < 20 || c < 100 {
+		t.Errorf("checked %d revisions, %d controls; want the whole built-in repository", n, c)
+	}
+}
+
+func TestFormRoundTripCorpus(t *testing.T) {
+	tree, err := repo.Load(context.Background(), repo.DirFS(sharedtest.Corpus(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, c := checkRoundTrip(t, tree)
+	if n < 1000 {
+		t.Errorf("checked %d revisions, want the corpus's", n)
+	}
+	t.Logf("%d revisions, %d controls", n, c)
 }
 
 func TestKeyOrder(t *testing.T) {
