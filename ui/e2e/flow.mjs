@@ -492,15 +492,37 @@ async function flow(page) {
 	});
 
 	// --- Cluster -------------------------------------------------------
-	await step(page, 'Cluster shows agents with their resources and the installed tasks', async () => {
-		await navTo(page, 'Cluster', /\/cluster$/);
-		await pageChecks(page);
-		await page.getByRole('table').first().waitFor().catch(() => fail('no agents table on Cluster'));
-		await page.waitForFunction(() => /\/spark\b/.test(document.body.textContent) && /\/hdfs\b|hdfs/.test(document.body.textContent) && /zookeeper/.test(document.body.textContent))
-			.catch(() => fail('the tasks of spark, hdfs and zookeeper are not shown on Cluster'));
-		const text = (await page.locator('main').first().textContent().catch(() => page.locator('body').textContent())).replace(/\s+/g, ' ');
-		for (const r of [/cpu/i, /mem/i, /disk/i]) check(r.test(text), `Cluster does not show ${r} of the agents`);
-		await shot(page, '11-cluster');
+	await step(page, 'Cluster shows the agents\' resources, their tasks, the deployments and what waits for resources', async () => {
+		// An app no agent can hold (50 cpus; agents have 8), put straight on
+		// Marathon: its deployment stays open and its task waits in the queue.
+		if (sandboxURL) await marathon('POST', '/v2/apps', { id: '/too-big', cmd: 'sleep 1000', cpus: 50, mem: 64, instances: 1 });
+		try {
+			await navTo(page, 'Cluster', /\/cluster$/);
+			await pageChecks(page);
+			const agents = page.getByRole('region', { name: 'Agents' });
+			await agents.getByRole('table').waitFor().catch(() => fail('no agents table on Cluster'));
+			await page.waitForFunction(() => document.querySelectorAll('main table tbody tr, table tbody tr').length >= 6)
+				.catch(() => fail('the agents table does not list the sandbox\'s 6 agents'));
+			const rows = agents.locator('tbody tr');
+			check((await rows.count()) === 6, `the agents table has ${await rows.count()} rows, want the sandbox's 6 agents`);
+			// Tasks per agent: each task of the three packages sits in one
+			// agent's row; spark's single dispatcher in exactly one.
+			const perAgent = await rows.evaluateAll((trs) => trs.map((tr) => tr.textContent));
+			check(perAgent.filter((t) => /\/spark\b/.test(t)).length === 1, `spark's one task is not in exactly one agent's row: ${perAgent.map((t) => t.replace(/\s+/g, ' ')).join(' | ')}`);
+			check(perAgent.filter((t) => /\/zookeeper\b/.test(t)).length >= 1 && perAgent.filter((t) => /\/hdfs\//.test(t)).length >= 1, 'the tasks of zookeeper and hdfs are not shown in the agents\' rows');
+			const text = (await agents.textContent()).replace(/\s+/g, ' ');
+			for (const r of [/cpu/i, /mem/i, /disk/i, /used/i, /free/i]) check(r.test(text), `Cluster does not show ${r} of the agents`);
+			if (sandboxURL) {
+				const waiting = page.getByRole('region', { name: 'Waiting for resources' });
+				await page.waitForFunction((el) => /\/too-big/.test(el.textContent), await waiting.elementHandle(), { timeout: STEP })
+					.catch(async () => fail(`"Waiting for resources" does not list /too-big: ${(await waiting.textContent()).replace(/\s+/g, ' ')}`));
+				const deps = (await page.getByRole('region', { name: 'Deployments' }).textContent()).replace(/\s+/g, ' ');
+				check(/too-big/.test(deps), `"Deployments" does not list the deployment of /too-big: ${deps}`);
+			}
+			await shot(page, '11-cluster');
+		} finally {
+			if (sandboxURL) await marathon('DELETE', '/v2/apps/too-big?force=true');
+		}
 	});
 
 	// --- Uninstall -----------------------------------------------------
@@ -667,6 +689,12 @@ function leaked(text, secret) {
 async function setFaults(f) {
 	const r = await fetch(new URL('/_sandbox/faults', sandboxURL), { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(f) });
 	check(r.ok, `PUT /_sandbox/faults: ${r.status} ${await r.text()}`);
+}
+
+// marathon calls the sandbox's Marathon API.
+async function marathon(method, path, body) {
+	const r = await fetch(new URL(path, sandboxURL), { method, headers: { 'Content-Type': 'application/json' }, body: body && JSON.stringify(body) });
+	check(r.ok, `${method} ${path}: ${r.status} ${await r.text()}`);
 }
 
 // installedNames lists the packages GET /api/installed reports.
