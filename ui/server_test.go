@@ -493,6 +493,15 @@ func TestInstallStreamsProgress(t *testing.T) {
 	if !st.Done || st.Result == nil || st.Result.Status != installer.StatusSucceeded {
 		t.Errorf("result = %+v, want succeeded", st)
 	}
+	// The status snapshot says the same.
+	snap := decodeJSON[runStatus](t, ts.call(t, "GET", "/api/installs/"+id, ""))
+	if !snap.Done || snap.Package != "spark" || snap.Plan == nil || len(snap.Events) != len(events)-2 || snap.Result.Status != installer.StatusSucceeded {
+		t.Errorf("GET /api/installs/%s = done %v, package %s, %d events (stream had %d and a plan and a result), result %+v",
+			id, snap.Done, snap.Package, len(snap.Events), len(events), snap.Result)
+	}
+	if w := ts.call(t, "GET", "/api/installs/nope", ""); w.Code != 404 {
+		t.Errorf("GET /api/installs/nope = %d, want 404", w.Code)
+	}
 	// A reconnecting browser resumes after Last-Event-ID.
 	srv := httptest.NewServer(ts)
 	defer srv.Close()
