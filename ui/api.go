@@ -64,11 +64,12 @@ func statusOf(err error) int {
 // the pages show a placeholder icon (the repositories' icons are remote
 // URLs, and the dashboard fetches nothing from other sites).
 func (s *Server) apiPackages(w http.ResponseWriter, r *http.Request) {
-	res := s.cfg.Catalog.Search(r.Context(), r.URL.Query().Get("q"))
+	var res []catalog.Result
+	warnings := s.withCatalog(func(c *catalog.Catalog) { res = c.Search(r.Context(), r.URL.Query().Get("q")) })
 	if res == nil {
 		res = []catalog.Result{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"packages": res})
+	writeJSON(w, http.StatusOK, map[string]any{"packages": res, "warnings": warnings})
 }
 
 // packageDetail is a package version with its options form.
@@ -100,7 +101,10 @@ type dependency struct {
 
 // resolve finds a package version and its options form.
 func (s *Server) resolve(ctx context.Context, name, version string) (*repo.Revision, string, []Field, error) {
-	rev, from, err := s.cfg.Catalog.Resolve(ctx, name, version)
+	var rev *repo.Revision
+	var from string
+	var err error
+	s.withCatalog(func(c *catalog.Catalog) { rev, from, err = c.Resolve(ctx, name, version) })
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -121,7 +125,8 @@ func (s *Server) apiPackage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, statusOf(err), err)
 		return
 	}
-	vs, err := s.cfg.Catalog.Versions(ctx, name)
+	var vs []catalog.Located
+	s.withCatalog(func(c *catalog.Catalog) { vs, err = c.Versions(ctx, name) })
 	if err != nil {
 		writeError(w, statusOf(err), err)
 		return
@@ -329,5 +334,24 @@ func violationErrors(vs []render.OptionViolation) []FieldError {
 		}
 		out = append(out, fe)
 	}
+	return out
+}
+
+// withCatalog runs f on the catalog, one caller at a time (a Catalog
+// records the failures of single repositories in its Warnings, which is
+// not safe for concurrent use), and returns those warnings, which it also
+// logs.
+func (s *Server) withCatalog(f func(c *catalog.Catalog)) []string {
+	s.catMu.Lock()
+	defer s.catMu.Unlock()
+	c := s.cfg.Catalog
+	c.Warnings = nil
+	f(c)
+	out := []string{}
+	for _, w := range c.Warnings {
+		s.cfg.Logger.Warn("repository", "err", w)
+		out = append(out, w.Error())
+	}
+	c.Warnings = nil
 	return out
 }

@@ -34,8 +34,10 @@ type pageData struct {
 	// progress page.
 	Name, ID string
 	// Packages are the catalog's cards, rendered on the server so the
-	// page works before its script runs.
+	// page works before its script runs; Warnings say which repositories
+	// failed.
 	Packages []catalog.Result
+	Warnings []string
 }
 
 // page serves one of the pages.
@@ -46,11 +48,13 @@ func (s *Server) page(name string) http.HandlerFunc {
 		switch name {
 		case "catalog":
 			d.Title = "Catalog"
-			d.Packages = s.cfg.Catalog.Search(r.Context(), r.URL.Query().Get("q"))
+			d.Warnings = s.withCatalog(func(c *catalog.Catalog) { d.Packages = c.Search(r.Context(), r.URL.Query().Get("q")) })
 		case "package":
 			d.Name = r.PathValue("name")
 			d.Title = d.Name
-			if _, err := s.cfg.Catalog.Versions(r.Context(), d.Name); err != nil {
+			var err error
+			s.withCatalog(func(c *catalog.Catalog) { _, err = c.Versions(r.Context(), d.Name) })
+			if err != nil {
 				if errors.Is(err, catalog.ErrPackageNotFound) {
 					status = http.StatusNotFound
 				} else {

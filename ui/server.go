@@ -69,6 +69,8 @@ type Server struct {
 	mu       sync.Mutex
 	installs map[string]*run
 	closed   bool
+	// catMu serialises the use of the catalog.
+	catMu sync.Mutex
 }
 
 // New returns a Server. It fails when cfg has no catalog or Marathon

@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -671,5 +673,53 @@ func TestLoopbackOnlyRefusesOtherHosts(t *testing.T) {
 		if w.Code != status {
 			t.Errorf("GET /installed with Host %s = %d, want %d", host, w.Code, status)
 		}
+	}
+}
+
+// brokenSource is a repository that cannot be read.
+type brokenSource struct{}
+
+func (brokenSource) Name() string { return "broken" }
+func (brokenSource) Releases(context.Context, string) ([]catalog.Release, error) {
+	return nil, errors.New("repository broken: connection refused")
+}
+func (brokenSource) Revision(context.Context, string, int) (*repo.Revision, error) {
+	return nil, errors.New("repository broken: connection refused")
+}
+func (brokenSource) Summaries(context.Context) ([]catalog.Summary, error) {
+	return nil, errors.New("repository broken: connection refused")
+}
+
+// TestRepositoryWarnings checks that a failing repository is reported on
+// the catalog while the others still serve, also under concurrent
+// requests (run with -race).
+func TestRepositoryWarnings(t *testing.T) {
+	ts := newTestServer(t, 0)
+	ts.cfg.Catalog = catalog.New(brokenSource{}, catalog.NewTree("builtin", builtinTree(t)))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, path := range []string{"/api/packages?q=spark", "/api/packages/spark", "/", "/packages/spark"} {
+				req := httptest.NewRequest("GET", path, nil)
+				w := httptest.NewRecorder()
+				ts.ServeHTTP(w, req)
+				if w.Code != 200 {
+					t.Errorf("GET %s = %d", path, w.Code)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	res := decodeJSON[struct {
+		Packages []catalog.Result
+		Warnings []string
+	}](t, ts.call(t, "GET", "/api/packages?q=spark", ""))
+	if len(res.Packages) != 1 || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "connection refused") {
+		t.Errorf("GET /api/packages?q=spark = %+v", res)
+	}
+	if body := ts.call(t, "GET", "/", "").Body.String(); !strings.Contains(body, "Repository problem: repository broken: connection refused") {
+		t.Errorf("the catalog page does not show the broken repository")
 	}
 }

@@ -32,6 +32,7 @@ async function search() {
     return;
   }
   list.replaceChildren(...body.packages.map(card));
+  document.getElementById('warnings').replaceChildren(...(body.warnings ?? []).map(w => h('li', {}, `Repository problem: ${w}`)));
   count.textContent = `${body.packages.length} package(s)`;
 }
 
