@@ -104,3 +104,10 @@ func seedAgents(t testing.TB, path string, n int) {
 		t.Fatal(err)
 	}
 }
+
+// snapshotEvents returns how many events the run has had.
+func (r *run) snapshotEvents() (int, bool, <-chan struct{}) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.events), r.done, r.changed
+}

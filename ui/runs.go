@@ -245,6 +245,19 @@ func (s *Server) apiInstallEvents(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// Running returns how many installs are still running.
+func (s *Server) Running() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.installs {
+		if !r.status().Done {
+			n++
+		}
+	}
+	return n
+}
+
 // Close interrupts the installs still running (each rolls back or halts
 // as it was asked) and waits for them to finish.
 func (s *Server) Close() {

@@ -644,6 +644,9 @@ func TestInstallRollbackStreamed(t *testing.T) {
 	if got := strings.Join(rollback, ","); got != want {
 		t.Errorf("rollback events %q, want %q", got, want)
 	}
+	if n := ts.Running(); n != 0 {
+		t.Errorf("Running() after the install ended = %d", n)
+	}
 	var st runStatus
 	_ = json.Unmarshal([]byte(events[len(events)-1].data), &st)
 	if st.Result == nil || st.Result.Status != installer.StatusRolledBack || st.Error == "" {
@@ -721,5 +724,36 @@ func TestRepositoryWarnings(t *testing.T) {
 	}
 	if body := ts.call(t, "GET", "/", "").Body.String(); !strings.Contains(body, "Repository problem: repository broken: connection refused") {
 		t.Errorf("the catalog page does not show the broken repository")
+	}
+}
+
+// TestCloseInterruptsInstalls checks that closing the dashboard interrupts
+// a running install, which rolls back.
+func TestCloseInterruptsInstalls(t *testing.T) {
+	ts := newTestServer(t, 0)
+	ts.sb.SetFaults(sandbox.Faults{FailHealth: "/zookeeper*"})
+	w := ts.call(t, "POST", "/api/installs", `{"package":"zookeeper"}`)
+	if w.Code != http.StatusAccepted {
+		t.Fatalf("POST /api/installs = %d %s", w.Code, w.Body.String())
+	}
+	ru := ts.lookup(decodeJSON[map[string]string](t, w)["id"])
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if evs, _, _ := ru.snapshotEvents(); evs > 2 {
+			break
+		}
+	}
+	if n := ts.Running(); n != 1 {
+		t.Fatalf("Running() = %d, want 1", n)
+	}
+	ts.Close()
+	st := ru.status()
+	if !st.Done || st.Result == nil || st.Result.Status != installer.StatusRolledBack {
+		t.Errorf("after Close the install is %+v, want rolled back", st.Result)
+	}
+	if got := ts.installedNames(t); got != "" {
+		t.Errorf("after Close installed = %q, want nothing", got)
+	}
+	if w := ts.call(t, "POST", "/api/installs", `{"package":"zookeeper"}`); w.Code != http.StatusServiceUnavailable {
+		t.Errorf("install after Close = %d, want 503", w.Code)
 	}
 }

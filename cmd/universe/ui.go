@@ -85,5 +85,9 @@ func (o *uiOptions) run(ctx context.Context, app *App) error {
 		host = "127.0.0.1"
 	}
 	fmt.Fprintf(app.Stderr, "universe: dashboard on http://%s/ (%s); Ctrl-C stops it\n", net.JoinHostPort(host, port), cl.name)
-	return srv.Serve(ctx, ln)
+	err = srv.Serve(ctx, ln)
+	if n := srv.Running(); n > 0 {
+		fmt.Fprintf(app.Stderr, "universe: interrupting %d running install(s); each rolls back (or halts) as it was asked\n", n)
+	}
+	return err
 }
