@@ -287,7 +287,11 @@ func (s *Server) apiRender(w http.ResponseWriter, r *http.Request) {
 		writeError(w, statusOf(err), err)
 		return
 	}
-	out.Errors = append(out.Errors, ferrs...)
+	for _, fe := range ferrs {
+		// A render or Marathon error may quote a value.
+		fe.Message = red.text(fe.Message)
+		out.Errors = append(out.Errors, fe)
+	}
 	if res != nil && res.Plan != nil {
 		out.Plan = red.plan(res.Plan)
 		if p, ok := out.Plan.Package(req.Package); ok {

@@ -36,11 +36,11 @@ func newRedactor(rev *repo.Revision, form []Field, opts map[string]any) *redacto
 		}
 	}
 	walk(form)
-	if len(r.pointers) == 0 || rev == nil {
+	if len(r.pointers) == 0 {
 		return r
 	}
 	merged := opts
-	if rev.Config != nil {
+	if rev != nil && rev.Config != nil {
 		if cfg, ok := rev.Config.Object(); ok {
 			merged = render.Merge(render.Defaults(cfg), opts)
 		}

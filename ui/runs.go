@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -21,6 +22,9 @@ type run struct {
 	Package string `json:"package"`
 	Version string `json:"version"`
 
+	// red hides secret options in what the run shows.
+	red *redactor
+
 	mu sync.Mutex
 	// plan is the confirmed plan (secrets redacted), set before the first
 	// package changes state.
@@ -35,6 +39,9 @@ type run struct {
 }
 
 func (r *run) add(e installer.Event) {
+	if r.red != nil {
+		e.Message = r.red.text(e.Message)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, e)
@@ -126,11 +133,15 @@ func (s *Server) apiInstall(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	red := newRedactor(rev, form, opts)
 	if len(ferrs) > 0 {
+		for i := range ferrs {
+			ferrs[i].Message = red.text(ferrs[i].Message)
+		}
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "the install cannot go ahead", "errors": ferrs})
 		return
 	}
-	ru := &run{ID: newID(), Package: req.Package, Version: req.Version, changed: make(chan struct{})}
+	ru := &run{ID: newID(), Package: req.Package, Version: req.Version, red: red, changed: make(chan struct{})}
 	in, err := s.newInstaller(ru.add, ru.ID)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)
@@ -147,7 +158,6 @@ func (s *Server) apiInstall(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	go func() {
 		defer s.wg.Done()
-		red := newRedactor(rev, form, opts)
 		res, err := in.Run(s.ctx, installer.Request{Name: req.Package, Version: req.Version, Options: opts, AppID: req.AppID,
 			Timeout: req.timeout, OnFailure: req.OnFailure,
 			Confirm: func(_ context.Context, p *installer.Plan) (bool, error) {
@@ -156,6 +166,16 @@ func (s *Server) apiInstall(w http.ResponseWriter, r *http.Request) {
 			}})
 		if res != nil {
 			res.Plan = red.plan(res.Plan)
+			res.Error = red.text(res.Error)
+			for i := range res.Packages {
+				res.Packages[i].Error = red.text(res.Packages[i].Error)
+			}
+			for i := range res.Advice {
+				res.Advice[i] = red.text(res.Advice[i])
+			}
+		}
+		if err != nil {
+			err = errors.New(red.text(err.Error()))
 		}
 		ru.finish(res, err)
 	}()
