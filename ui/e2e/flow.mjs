@@ -39,13 +39,28 @@ const url = (p) => new URL(p, base).toString();
 // How long one step may wait for the page. The install of three packages on
 // a fast sandbox takes seconds; the bound is for a loaded CI machine.
 const STEP = Number(process.env.E2E_STEP_TIMEOUT_MS || 30000);
-const INSTALL = Number(process.env.E2E_INSTALL_TIMEOUT_MS || 180000);
+const INSTALL = Number(process.env.E2E_INSTALL_TIMEOUT_MS || 120000);
+// STEP_LIMIT bounds a whole step, so that a hang anywhere (a CDP call has
+// no timeout of its own) fails the step that hung instead of the run.
+const STEP_LIMIT = INSTALL + 60000;
 
 let passed = 0;
 let failed = 0;
 
 function fail(msg) {
 	throw new Error(msg);
+}
+
+// withTimeout fails after ms with what was being waited for.
+async function withTimeout(promise, ms, what) {
+	let timer;
+	try {
+		return await Promise.race([promise, new Promise((_, reject) => {
+			timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+		})]);
+	} finally {
+		clearTimeout(timer);
+	}
 }
 
 function check(cond, msg) {
@@ -56,11 +71,16 @@ function check(cond, msg) {
 // (later steps depend on earlier ones), after a screenshot of the page.
 async function step(page, name, fn) {
 	const t0 = Date.now();
+	let timer;
 	try {
-		await fn();
+		await Promise.race([fn(), new Promise((_, reject) => {
+			timer = setTimeout(() => reject(new Error(`the step did not finish within ${STEP_LIMIT} ms`)), STEP_LIMIT);
+		})]);
+		clearTimeout(timer);
 		passed++;
 		console.log(`ok - ${name} (${Date.now() - t0} ms)`);
 	} catch (err) {
+		clearTimeout(timer);
 		failed++;
 		console.log(`not ok - ${name}: ${err && err.stack ? err.stack : err}`);
 		console.log(`  at ${page.url()}`);
@@ -102,7 +122,7 @@ const controlRoles = new Set([
 async function unnamedControls(p) {
 	const cdp = await p.context().newCDPSession(p);
 	try {
-		const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+		const { nodes } = await withTimeout(cdp.send('Accessibility.getFullAXTree'), STEP, 'reading the accessibility tree');
 		const bad = [];
 		for (const n of nodes) {
 			if (n.ignored || !n.role || !controlRoles.has(n.role.value)) continue;
@@ -110,7 +130,7 @@ async function unnamedControls(p) {
 			if (name !== '') continue;
 			let what = n.role.value;
 			if (n.backendDOMNodeId) {
-				const { node } = await cdp.send('DOM.describeNode', { backendNodeId: n.backendDOMNodeId });
+				const { node } = await withTimeout(cdp.send('DOM.describeNode', { backendNodeId: n.backendDOMNodeId }), STEP, 'describing a node');
 				const attrs = {};
 				for (let i = 0; i + 1 < (node.attributes || []).length; i += 2) attrs[node.attributes[i]] = node.attributes[i + 1];
 				what = `<${node.localName}${['id', 'name', 'type', 'class'].filter((a) => a in attrs).map((a) => ` ${a}="${attrs[a]}"`).join('')}> (${n.role.value})`;
@@ -119,7 +139,7 @@ async function unnamedControls(p) {
 		}
 		check(bad.length === 0, `${p.url()}: controls without an accessible name:\n    ${bad.join('\n    ')}`);
 	} finally {
-		await cdp.detach();
+		await withTimeout(cdp.detach(), STEP, 'detaching from the page').catch(() => {});
 	}
 }
 
@@ -235,7 +255,7 @@ async function main() {
 		await flow(page);
 		check(pageErrors.length === 0, `script errors in the pages:\n    ${pageErrors.join('\n    ')}`);
 	} finally {
-		await context.close();
+		await withTimeout(context.close(), STEP, 'closing the browser').catch((err) => console.log(`  ${err.message}`));
 		await rm(profile, { recursive: true, force: true });
 	}
 }
@@ -648,6 +668,25 @@ async function flow(page) {
 			check(!names.includes('swarm') && !names.includes('etcd'), `after the rollback, installed: ${names.join(', ')}`);
 		} finally {
 			await setFaults({});
+		}
+	});
+
+	// --- Every package page ------------------------------------------------
+	await step(page, 'every package\'s page: its form from config.json, every control named', async () => {
+		const list = (await (await page.request.get(url('/api/packages'))).json()).packages;
+		for (const { name } of list) {
+			await page.goto(url(`/packages/${name}`));
+			await page.waitForFunction(() => document.querySelector('form [name^="/"]') || /has no options/i.test(document.body.textContent))
+				.catch(() => fail(`/packages/${name}: no options form (no control named by a JSON pointer)`));
+			await pageChecks(page);
+			const h1 = (await page.locator('h1').textContent()).trim();
+			check(h1 === name, `/packages/${name}: <h1> = ${JSON.stringify(h1)}`);
+			// Every leaf control's label names it: its text is the leaf's
+			// title or property name (checked loosely: not empty).
+			const unlabelled = await page.locator('form [name^="/"]').evaluateAll((els) => els
+				.filter((el) => !el.labels || el.labels.length === 0 || el.labels[0].textContent.trim() === '')
+				.map((el) => el.name));
+			check(unlabelled.length === 0, `/packages/${name}: controls without a <label for>: ${unlabelled.join(', ')}`);
 		}
 	});
 
