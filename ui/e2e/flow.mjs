@@ -210,6 +210,9 @@ async function main() {
 			'--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
 			'--no-first-run', '--disable-background-networking',
 			'--disable-component-update', '--disable-sync',
+			// CI containers often have a small /dev/shm, which crashes
+			// Chromium; Debian's launcher adds this only when it can tell.
+			'--disable-dev-shm-usage',
 		],
 		viewport: { width: 1280, height: 900 },
 		timeout: 60000,
