@@ -248,7 +248,8 @@ versionSel.addEventListener('change', () => load(versionSel.value));
 installBtn.addEventListener('click', async () => {
   installBtn.disabled = true;
   installStatus.textContent = 'Starting the install…';
-  const {ok, status, body} = await api('/api/installs', {method: 'POST', body: {package: name, version: detail.version, form: values()}});
+  const settings = {timeout: document.getElementById('timeout').value.trim(), onFailure: document.getElementById('on-failure').value};
+  const {ok, status, body} = await api('/api/installs', {method: 'POST', body: {package: name, version: detail.version, form: values(), ...settings}});
   if (ok) {
     location.assign(`/installs/${encodeURIComponent(body.id)}`);
     return;
