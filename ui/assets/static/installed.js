@@ -99,7 +99,7 @@ async function load() {
     return;
   }
   tbody.replaceChildren(...body.packages.map(p => h('tr', {dataset: {package: p.name, health: p.health}},
-    h('th', {scope: 'row'}, p.name), h('td', {}, p.version), h('td', {}, p.apps.join(', ') || p.appId),
+    h('th', {scope: 'row'}, h('a', {href: `/packages/${encodeURIComponent(p.name)}?version=${encodeURIComponent(p.version)}`}, p.name)), h('td', {}, p.version), h('td', {}, p.apps.join(', ') || p.appId),
     h('td', {class: 'c-running'}, `${p.running}/${p.instances}`), h('td', {class: 'c-healthy'}, `${p.healthy}/${p.instances}`),
     h('td', {}, p.dependsOn.join(', ') || '—'), h('td', {}, p.requiredBy.join(', ') || '—'),
     h('td', {class: 'row-actions'},

@@ -244,7 +244,12 @@ async function load(version) {
 form.addEventListener('input', renderSoon);
 form.addEventListener('change', renderSoon);
 form.addEventListener('submit', e => e.preventDefault());
-versionSel.addEventListener('change', () => load(versionSel.value));
+versionSel.addEventListener('change', () => {
+  const url = new URL(location.href);
+  url.searchParams.set('version', versionSel.value);
+  history.replaceState(null, '', url);
+  load(versionSel.value);
+});
 installBtn.addEventListener('click', async () => {
   installBtn.disabled = true;
   installStatus.textContent = 'Starting the install…';
