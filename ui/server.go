@@ -37,9 +37,10 @@ type Config struct {
 	// Installer configures the installer every action uses; its Marathon
 	// client is required. OnEvent is set per install by the server.
 	Installer installer.Config
-	// AgentsURL is a universe sandbox's base URL, whose /_sandbox/agents
-	// the cluster page reads; empty on a real Marathon (the cluster page
-	// then shows the tasks and queue only).
+	// AgentsURL is the base URL whose /_sandbox/agents (a universe
+	// sandbox's) the cluster page reads for the agents' resources; when
+	// it is empty or answers 404, as a real Marathon does, the cluster
+	// page shows the tasks, deployments and queue only.
 	AgentsURL string
 	// HTTPClient reads AgentsURL; http.DefaultClient when nil.
 	HTTPClient *http.Client
