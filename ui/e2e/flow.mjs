@@ -147,11 +147,13 @@ async function unnamedControls(p) {
 // the keyboard reaches it, and shows it has the focus. It fails after max
 // presses.
 async function tabTo(p, locator, what, max = 120) {
-	const handle = await locator.elementHandle({ timeout: STEP });
+	// The locator is resolved again at each press: a list redrawn
+	// meanwhile (search as you type) replaces its elements.
+	await locator.waitFor({ timeout: STEP });
 	for (let i = 0; i <= max; i++) {
-		if (await handle.evaluate((el) => el === document.activeElement)) {
+		if (await locator.evaluate((el) => el === document.activeElement)) {
 			// Where the focus is must show (WCAG 2.4.7): an outline or a ring.
-			const ring = await handle.evaluate((el) => {
+			const ring = await locator.evaluate((el) => {
 				const cs = getComputedStyle(el);
 				return (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0) || cs.boxShadow !== 'none';
 			});
@@ -185,7 +187,7 @@ async function describedText(locator) {
 // the control and, among the elements its aria-describedby names, one that
 // is announced (role=alert or aria-live) and has text. It returns the text.
 async function errorFor(p, field, what) {
-	await p.waitForFunction((el) => {
+	await until(field, (el) => {
 		if (el.getAttribute('aria-invalid') !== 'true') return false;
 		return (el.getAttribute('aria-describedby') || '').split(/\s+/).some((id) => {
 			const d = id && document.getElementById(id);
@@ -193,7 +195,7 @@ async function errorFor(p, field, what) {
 			const live = d.closest('[role="alert"],[aria-live]:not([aria-live="off"])');
 			return live !== null;
 		});
-	}, await field.elementHandle(), { timeout: STEP }).catch(() => fail(`${what}: no inline error (aria-invalid="true" and an announced message linked by aria-describedby) appeared`));
+	}).catch(() => fail(`${what}: no inline error (aria-invalid="true" and an announced message linked by aria-describedby) appeared`));
 	return field.evaluate((el) => (el.getAttribute('aria-describedby') || '').split(/\s+/)
 		.map((id) => id && document.getElementById(id))
 		.filter((d) => d && d.closest('[role="alert"],[aria-live]:not([aria-live="off"])') && d.textContent.trim() !== '')
@@ -377,7 +379,7 @@ async function flow(page) {
 		await retype(page, 'Bad Name!');
 		const msg = await errorFor(page, name, '/service/name = "Bad Name!"');
 		const install = page.getByRole('button', { name: 'Install', exact: true });
-		await page.waitForFunction((b) => b.disabled || b.getAttribute('aria-disabled') === 'true', await install.elementHandle())
+		await until(install, (b) => b.disabled || b.getAttribute('aria-disabled') === 'true')
 			.catch(() => fail('the Install button is not disabled while /service/name is invalid'));
 		console.log(`  inline error: ${msg}`);
 		await shot(page, '04-package-inline-error');
@@ -386,7 +388,7 @@ async function flow(page) {
 	await step(page, 'fixing it clears the error; the preview and the plan follow the options', async () => {
 		const name = field('/service/name');
 		await retype(page, 'spark');
-		await page.waitForFunction((el) => el.getAttribute('aria-invalid') !== 'true', await name.elementHandle())
+		await until(name, (el) => el.getAttribute('aria-invalid') !== 'true')
 			.catch(() => fail('/service/name is still aria-invalid after fixing it'));
 		// A change the preview must show: the dispatcher's memory.
 		const mem = field('/service/mem');
@@ -398,13 +400,13 @@ async function flow(page) {
 		await page.keyboard.press('Space');
 		check(await events.isChecked(), 'Space did not check /history_server/event_log_enabled');
 		const preview = page.getByRole('region', { name: 'Rendered Marathon JSON' });
-		await page.waitForFunction((el) => /"mem"\s*:\s*2048\b/.test(el.textContent) && /"id"\s*:\s*"\/spark"/.test(el.textContent) && /spark\.eventLog\.enabled=true/.test(el.textContent), await preview.elementHandle())
+		await until(preview, (el) => /"mem"\s*:\s*2048\b/.test(el.textContent) && /"id"\s*:\s*"\/spark"/.test(el.textContent) && /spark\.eventLog\.enabled=true/.test(el.textContent))
 			.catch(async () => fail(`the preview does not show id /spark with mem 2048 and spark.eventLog.enabled=true: ${(await preview.textContent()).slice(0, 400)}`));
 		const plan = (await page.getByRole('region', { name: 'Install plan' }).textContent()).replace(/\s+/g, ' ');
 		const at = ['zookeeper', 'hdfs', 'spark'].map((n) => plan.indexOf(n));
 		check(at.every((i) => i >= 0) && at[0] < at[1] && at[1] < at[2], `the plan does not list zookeeper, hdfs, spark in that order: ${plan.slice(0, 400)}`);
 		const install = page.getByRole('button', { name: 'Install', exact: true });
-		await page.waitForFunction((b) => !b.disabled && b.getAttribute('aria-disabled') !== 'true', await install.elementHandle())
+		await until(install, (b) => !b.disabled && b.getAttribute('aria-disabled') !== 'true')
 			.catch(() => fail('the Install button stays disabled with valid options'));
 		await shot(page, '05-package-preview-plan');
 	});
@@ -496,11 +498,11 @@ async function flow(page) {
 		const target = dialog.getByLabel('Version', { exact: true });
 		if ((await target.count()) === 1 && (await target.inputValue()) !== '3.5.2') await target.selectOption('3.5.2');
 		// The diff: lines taken away (-) with 3.5.1, added (+) with 3.5.2.
-		await page.waitForFunction((d) => {
+		await until(dialog, (d) => {
 			const lines = d.textContent.split('\n');
 			return lines.some((l) => /^-.*3\.5\.1/.test(l)) && lines.some((l) => /^\+.*3\.5\.2/.test(l));
-		}, await dialog.elementHandle()).catch(async () => fail(`the upgrade dialog shows no Marathon JSON diff from 3.5.1 to 3.5.2: ${(await dialog.textContent()).slice(0, 600)}`));
-		await page.waitForFunction((b) => !b.disabled, await confirm.elementHandle());
+		}).catch(async () => fail(`the upgrade dialog shows no Marathon JSON diff from 3.5.1 to 3.5.2: ${(await dialog.textContent()).slice(0, 600)}`));
+		await until(confirm, (b) => !b.disabled);
 		await unnamedControls(page);
 		await shot(page, '10-upgrade-diff');
 		check(((await row.textContent()) || '').includes('3.5.1'), 'spark was upgraded before confirming');
@@ -537,7 +539,7 @@ async function flow(page) {
 			for (const r of [/cpu/i, /mem/i, /disk/i, /used/i, /free/i]) check(r.test(text), `Cluster does not show ${r} of the agents`);
 			if (sandboxURL) {
 				const waiting = page.getByRole('region', { name: 'Waiting for resources' });
-				await page.waitForFunction((el) => /\/too-big/.test(el.textContent), await waiting.elementHandle(), { timeout: STEP })
+				await until(waiting, (el) => /\/too-big/.test(el.textContent), STEP)
 					.catch(async () => fail(`"Waiting for resources" does not list /too-big: ${(await waiting.textContent()).replace(/\s+/g, ' ')}`));
 				const deps = (await page.getByRole('region', { name: 'Deployments' }).textContent()).replace(/\s+/g, ' ');
 				check(/too-big/.test(deps), `"Deployments" does not list the deployment of /too-big: ${deps}`);
@@ -604,7 +606,7 @@ async function flow(page) {
 		await tabTo(page, field('/auth/token'), 'the field /auth/token');
 		await page.keyboard.type(secret);
 		const preview = page.getByRole('region', { name: 'Rendered Marathon JSON' });
-		await page.waitForFunction((el) => /"LOG_LEVEL"\s*:\s*"warn"/.test(el.textContent) && /"API_TOKEN"\s*:\s*"[^"]+"/.test(el.textContent), await preview.elementHandle())
+		await until(preview, (el) => /"LOG_LEVEL"\s*:\s*"warn"/.test(el.textContent) && /"API_TOKEN"\s*:\s*"[^"]+"/.test(el.textContent))
 			.catch(async () => fail(`the preview does not show LOG_LEVEL warn and an API_TOKEN: ${(await preview.textContent()).slice(0, 500)}`));
 		// Let the last render answer arrive before looking.
 		await page.waitForLoadState('networkidle').catch(() => {});
@@ -617,7 +619,7 @@ async function flow(page) {
 
 	await step(page, 'installing it: the progress, Installed and the API never show the secret', async () => {
 		const install = page.getByRole('button', { name: 'Install', exact: true });
-		await page.waitForFunction((b) => !b.disabled, await install.elementHandle());
+		await until(install, (b) => !b.disabled);
 		await tabTo(page, install, 'the Install button');
 		await Promise.all([page.waitForURL(/\/installs\/[^/]+$/), page.keyboard.press('Enter')]);
 		await page.waitForFunction(() => document.querySelector('[data-package="aardvark"]')?.getAttribute('data-state') === 'healthy', null, { timeout: INSTALL })
@@ -737,6 +739,17 @@ async function setFaults(f) {
 async function marathon(method, path, body) {
 	const r = await fetch(new URL(path, sandboxURL), { method, headers: { 'Content-Type': 'application/json' }, body: body && JSON.stringify(body) });
 	check(r.ok, `${method} ${path}: ${r.status} ${await r.text()}`);
+}
+
+// until waits for pred(element) to hold, finding the element again at each
+// try: pages redraw parts of themselves (forms, lists, dialogs).
+async function until(locator, pred, timeout = STEP) {
+	const end = Date.now() + timeout;
+	for (;;) {
+		if (await locator.evaluate(pred, undefined, { timeout: 1000 }).catch(() => false)) return;
+		if (Date.now() > end) throw new Error(`waited ${timeout} ms for ${pred}`);
+		await new Promise((r) => setTimeout(r, 100));
+	}
 }
 
 // installedNames lists the packages GET /api/installed reports.
