@@ -646,17 +646,17 @@ async function flow(page) {
 		// etcd, its dependency, was deployed, and both are rolled back.
 		await setFaults({ failHealth: '/swarm*' });
 		try {
-			const { status, body } = await page.evaluate(async () => {
-				const token = document.querySelector('meta[name="universe-token"]').content;
-				const r = await fetch('/api/installs', {
-					method: 'POST',
-					headers: { 'Content-Type': 'application/json', 'X-Universe-Token': token },
-					body: JSON.stringify({ package: 'swarm', timeout: '8s' }),
-				});
-				return { status: r.status, body: await r.json() };
-			});
-			check(status < 300 && body.id, `POST /api/installs swarm: ${status} ${JSON.stringify(body)}`);
-			await page.goto(url(`/installs/${body.id}`));
+			// The package page's install settings: a short timeout, and on
+			// failure roll back (the default).
+			await page.goto(url('/packages/swarm'));
+			await field('/service/name').waitFor();
+			const timeout = page.getByLabel('Timeout', { exact: true });
+			await timeout.fill('8s');
+			const onFailure = page.getByLabel('On failure', { exact: true });
+			check((await onFailure.inputValue()) === 'rollback', `On failure = ${await onFailure.inputValue()}, want the default rollback`);
+			const install = page.getByRole('button', { name: 'Install', exact: true });
+			await until(install, (b) => !b.disabled);
+			await Promise.all([page.waitForURL(/\/installs\/[^/]+$/), install.click()]);
 			await page.locator('[data-package="swarm"]').first().waitFor();
 			await page.waitForFunction(() => ['etcd', 'swarm'].every((n) => document.querySelector(`[data-package="${n}"]`)?.getAttribute('data-state') === 'removed'), null, { timeout: INSTALL })
 				.catch(async () => fail(`etcd and swarm were not rolled back: ${(await page.locator('[data-package]').evaluateAll((els) => els.map((e) => `${e.dataset.package}=${e.dataset.state}`))).join(', ')}`));
