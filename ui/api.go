@@ -182,8 +182,8 @@ type renderResponse struct {
 	Errors []FieldError `json:"errors"`
 	// Version is the version rendered.
 	Version string `json:"version,omitempty"`
-	// Options are the user's options the form amounts to (secrets
-	// redacted).
+	// Options are the user's options the form amounts to, secrets
+	// replaced by markers (render.RedactOptions).
 	Options map[string]any `json:"options,omitempty"`
 	// Definition is the requested package's Marathon JSON.
 	Definition json.RawMessage `json:"definition,omitempty"`
@@ -270,13 +270,12 @@ func (s *Server) apiRender(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
-	rev, form, opts, ferrs, err := s.prepare(ctx, &req)
+	rev, _, opts, ferrs, err := s.prepare(ctx, &req)
 	if err != nil {
 		writeError(w, requestStatus(err), err)
 		return
 	}
-	red := newRedactor(rev, form, opts)
-	out := renderResponse{Errors: []FieldError{}, Version: req.Version, Options: red.options(opts)}
+	out := renderResponse{Errors: []FieldError{}, Version: req.Version, Options: render.RedactOptions(config(rev), opts)}
 	if len(ferrs) > 0 {
 		out.Errors = ferrs
 		writeJSON(w, http.StatusOK, out)
@@ -287,13 +286,11 @@ func (s *Server) apiRender(w http.ResponseWriter, r *http.Request) {
 		writeError(w, statusOf(err), err)
 		return
 	}
-	for _, fe := range ferrs {
-		// A render or Marathon error may quote a value.
-		fe.Message = red.text(fe.Message)
-		out.Errors = append(out.Errors, fe)
-	}
+	// The installer shows secret options as markers (render.Marker) in
+	// the plan and its errors.
+	out.Errors = append(out.Errors, ferrs...)
 	if res != nil && res.Plan != nil {
-		out.Plan = red.plan(res.Plan)
+		out.Plan = res.Plan
 		if p, ok := out.Plan.Package(req.Package); ok {
 			out.Definition = p.Marathon
 		}
@@ -358,4 +355,13 @@ func (s *Server) withCatalog(f func(c *catalog.Catalog)) []string {
 	}
 	c.Warnings = nil
 	return out
+}
+
+// config returns a revision's config.json schema; nil when it has none.
+func config(rev *repo.Revision) map[string]any {
+	if rev == nil || rev.Config == nil {
+		return nil
+	}
+	cfg, _ := rev.Config.Object()
+	return cfg
 }

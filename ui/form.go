@@ -39,6 +39,10 @@ type Field struct {
 	Description string `json:"description,omitempty"`
 	Kind        string `json:"kind"`
 	Required    bool   `json:"required,omitempty"`
+	// Secret marks a secret option (see Secret): a password field for a
+	// string; whatever its kind, the form never shows its default (left
+	// empty, the default applies) and errors never quote its value.
+	Secret bool `json:"secret,omitempty"`
 	// Value is the control's initial value as the form holds it: the
 	// default's text ("" when there is none; "true"/"false" for a
 	// checkbox; the JSON of the default choice for a select). Secrets
@@ -58,22 +62,18 @@ type Field struct {
 	Fields []Field `json:"fields,omitempty"`
 }
 
-// Secret reports whether a property schema marks a secret: "secret": true,
-// or the DC/OS UI's "media": {"type": "application/x-secret+string"} (or
-// that media type as a string).
+// Secret reports whether a property schema marks a secret option, by the
+// rule installer/render redacts them by: "secret": true, or the media
+// type render.SecretMedia, as a string or DC/OS's {"type": ...}.
 func Secret(schema map[string]any) bool {
 	if b, _ := schema["secret"].(bool); b {
 		return true
 	}
-	const secretMedia = "application/x-secret+string"
-	switch m := schema["media"].(type) {
-	case string:
-		return m == secretMedia
-	case map[string]any:
-		t, _ := m["type"].(string)
-		return t == secretMedia
+	media, ok := schema["media"].(string)
+	if m, isObj := schema["media"].(map[string]any); isObj {
+		media, ok = m["type"].(string)
 	}
-	return false
+	return ok && strings.EqualFold(strings.TrimSpace(media), render.SecretMedia)
 }
 
 // Form returns the fields of the options form for a config.json schema:
@@ -86,10 +86,12 @@ func Form(config map[string]any, raw []byte) []Field {
 	}
 	order := keyOrder(raw)
 	defaults := render.Defaults(config)
-	return fields(config, "", "", defaults, order)
+	return fields(config, "", "", defaults, order, false)
 }
 
-func fields(schema map[string]any, pointer, schemaPointer string, defaults map[string]any, order map[string][]string) []Field {
+// fields lists the fields of an object schema's properties; secret says
+// the object is a secret value, and so all it holds.
+func fields(schema map[string]any, pointer, schemaPointer string, defaults map[string]any, order map[string][]string, secret bool) []Field {
 	props, _ := schema["properties"].(map[string]any)
 	if len(props) == 0 {
 		return nil
@@ -120,14 +122,18 @@ func fields(schema map[string]any, pointer, schemaPointer string, defaults map[s
 		f.Description, _ = ps["description"].(string)
 		def, hasDef := defaults[name]
 		sp := schemaPointer + "/properties/" + escapePointer(name)
+		f.Secret = secret || Secret(ps)
 		if sub, ok := ps["properties"].(map[string]any); ok && len(sub) > 0 && schemaType(ps) == "object" {
 			f.Kind = KindGroup
 			dm, _ := def.(map[string]any)
-			f.Fields = fields(ps, f.Pointer, sp, dm, order)
+			f.Fields = fields(ps, f.Pointer, sp, dm, order, f.Secret)
 			out = append(out, f)
 			continue
 		}
 		f.Kind = leafKind(ps)
+		if f.Secret && f.Kind == KindText {
+			f.Kind = KindPassword
+		}
 		if f.Kind == KindNumber || f.Kind == KindInteger {
 			f.Minimum, f.Maximum = number(ps["minimum"]), number(ps["maximum"])
 		}
@@ -136,7 +142,7 @@ func fields(schema map[string]any, pointer, schemaPointer string, defaults map[s
 				f.Choices = append(f.Choices, compact(e))
 			}
 		}
-		if hasDef && f.Kind != KindPassword {
+		if hasDef && !f.Secret {
 			f.Default, f.HasDefault = def, true
 			f.Value = formValue(f.Kind, def)
 		}
@@ -273,7 +279,11 @@ func Options(form []Field, values map[string]string) (map[string]any, []FieldErr
 			}
 			v, set, err := parseValue(f, text)
 			if err != nil {
-				errs = append(errs, FieldError{Pointer: f.Pointer, Message: err.Error()})
+				msg := err.Error()
+				if f.Secret {
+					msg = "the value does not fit: " + f.Kind + " expected"
+				}
+				errs = append(errs, FieldError{Pointer: f.Pointer, Message: msg})
 				continue
 			}
 			if !set || (f.HasDefault && equalJSON(v, f.Default)) {

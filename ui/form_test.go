@@ -59,23 +59,29 @@ func TestForm(t *testing.T) {
 			options: `{"service":{"cpus":2.5,"debug":true}}`,
 		},
 		{
-			name: "enum as select, secret as password without its default, arrays and free objects as JSON",
+			name: "enum as select, secrets (any type, and inside a secret object) without their defaults, arrays and free objects as JSON",
 			schema: `{"properties":{
 				"mode":{"type":"string","enum":["a","b"],"default":"a"},
 				"level":{"enum":[1,2,3]},
 				"token":{"type":"string","media":{"type":"application/x-secret+string"},"default":"hunter2"},
 				"key":{"type":"string","secret":true},
+				"pin":{"type":"integer","secret":true,"default":1234},
+				"creds":{"type":"object","media":" Application/X-Secret+String ","properties":{"user":{"type":"string","default":"root"}}},
 				"hosts":{"type":"array","default":["x"]},
 				"env":{"type":"object","description":"free-form"}}}`,
 			want: []Field{
 				{Pointer: "/mode", Name: "mode", Label: "mode", Kind: KindSelect, Value: `"a"`, Default: "a", HasDefault: true, Choices: []string{`"a"`, `"b"`}},
 				{Pointer: "/level", Name: "level", Label: "level", Kind: KindSelect, Choices: []string{"1", "2", "3"}},
-				{Pointer: "/token", Name: "token", Label: "token", Kind: KindPassword},
-				{Pointer: "/key", Name: "key", Label: "key", Kind: KindPassword},
+				{Pointer: "/token", Name: "token", Label: "token", Kind: KindPassword, Secret: true},
+				{Pointer: "/key", Name: "key", Label: "key", Kind: KindPassword, Secret: true},
+				{Pointer: "/pin", Name: "pin", Label: "pin", Kind: KindInteger, Secret: true},
+				{Pointer: "/creds", Name: "creds", Label: "creds", Kind: KindGroup, Secret: true, Fields: []Field{
+					{Pointer: "/creds/user", Name: "user", Label: "user", Kind: KindPassword, Secret: true},
+				}},
 				{Pointer: "/hosts", Name: "hosts", Label: "hosts", Kind: KindJSON, Value: "[\n  \"x\"\n]", Default: []any{"x"}, HasDefault: true},
 				{Pointer: "/env", Name: "env", Label: "env", Description: "free-form", Kind: KindJSON},
 			},
-			values:  map[string]string{"/mode": `"b"`, "/level": "2", "/token": "", "/key": "s3cret", "/hosts": `["x"]`, "/env": `{"A":"1"}`},
+			values:  map[string]string{"/mode": `"b"`, "/level": "2", "/token": "", "/key": "s3cret", "/hosts": `["x"]`, "/env": `{"A":"1"}`, "/pin": "", "/creds/user": ""},
 			options: `{"mode":"b","level":2,"key":"s3cret","env":{"A":"1"}}`,
 		},
 		{
@@ -92,9 +98,9 @@ func TestForm(t *testing.T) {
 		},
 		{
 			name:    "values that cannot be typed are errors at their pointer, all at once",
-			schema:  `{"properties":{"n":{"type":"integer"},"f":{"type":"number"},"j":{"type":"array"},"e":{"enum":["a"]},"b":{"type":"boolean"}}}`,
+			schema:  `{"properties":{"n":{"type":"integer"},"f":{"type":"number"},"j":{"type":"array"},"e":{"enum":["a"]},"b":{"type":"boolean"},"pin":{"type":"integer","secret":true}}}`,
 			want:    nil, // not compared
-			values:  map[string]string{"/n": "1.5", "/f": "abc", "/j": "[1,", "/e": `"z"`, "/b": "maybe", "/nope": "1"},
+			values:  map[string]string{"/n": "1.5", "/f": "abc", "/j": "[1,", "/e": `"z"`, "/b": "maybe", "/nope": "1", "/pin": "12.34"},
 			options: `{}`,
 			errs: []FieldError{
 				{Pointer: "/n", Message: "expected a whole number, found 1.5"},
@@ -103,6 +109,7 @@ func TestForm(t *testing.T) {
 				{Pointer: "/e", Message: `"z" is not one of the choices "a"`},
 				{Pointer: "/b", Message: `expected true or false, found "maybe"`},
 				{Pointer: "/nope", Message: "the package has no option /nope"},
+				{Pointer: "/pin", Message: "the value does not fit: integer expected"},
 			},
 		},
 		{

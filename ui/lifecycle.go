@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/universe-pm/universe/installer"
-	"github.com/universe-pm/universe/installer/render"
 )
 
 // installedPackage is a row of the installed services (the options it was
@@ -157,9 +155,8 @@ func (s *Server) apiUpgrade(w http.ResponseWriter, r *http.Request) {
 		ctx = r.Context()
 	}
 	res, err := in.Upgrade(ctx, installer.UpgradeRequest{Name: name, AppID: req.AppID, Version: req.Version, Options: req.Options, DryRun: req.DryRun})
-	if res != nil && res.Plan != nil {
-		s.redactUpgrade(r.Context(), in, name, req, res.Plan)
-	}
+	// The installer hides secret options in the plan's diff and Marathon
+	// JSON (render.Marker).
 	if err != nil {
 		var re *installer.UpgradeRefusedError
 		status := statusOf(err)
@@ -176,26 +173,4 @@ func (s *Server) apiUpgrade(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
-}
-
-// redactUpgrade hides secret options in an upgrade plan's diff and
-// Marathon JSON.
-func (s *Server) redactUpgrade(ctx context.Context, in *installer.Installer, name string, req upgradeRequest, p *installer.UpgradePlan) {
-	rev, _, form, err := s.resolve(ctx, name, p.To)
-	if err != nil {
-		return
-	}
-	opts := req.Options
-	if pkgs, err := in.List(ctx); err == nil {
-		for _, ip := range pkgs {
-			if ip.AppID == p.AppID {
-				opts = render.Merge(ip.Options, req.Options)
-			}
-		}
-	}
-	red := newRedactor(rev, form, opts)
-	p.Marathon = red.raw(p.Marathon)
-	for _, sec := range red.values {
-		p.Diff = strings.ReplaceAll(p.Diff, sec, Redacted)
-	}
 }

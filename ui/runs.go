@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -22,9 +21,6 @@ type run struct {
 	Package string `json:"package"`
 	Version string `json:"version"`
 
-	// red hides secret options in what the run shows.
-	red *redactor
-
 	mu sync.Mutex
 	// plan is the confirmed plan (secrets redacted), set before the first
 	// package changes state.
@@ -39,9 +35,6 @@ type run struct {
 }
 
 func (r *run) add(e installer.Event) {
-	if r.red != nil {
-		e.Message = r.red.text(e.Message)
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, e)
@@ -121,7 +114,7 @@ func (s *Server) apiInstall(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
-	rev, form, opts, ferrs, err := s.prepare(ctx, &req)
+	_, _, opts, ferrs, err := s.prepare(ctx, &req)
 	if err != nil {
 		writeError(w, requestStatus(err), err)
 		return
@@ -133,15 +126,11 @@ func (s *Server) apiInstall(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	red := newRedactor(rev, form, opts)
 	if len(ferrs) > 0 {
-		for i := range ferrs {
-			ferrs[i].Message = red.text(ferrs[i].Message)
-		}
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "the install cannot go ahead", "errors": ferrs})
 		return
 	}
-	ru := &run{ID: newID(), Package: req.Package, Version: req.Version, red: red, changed: make(chan struct{})}
+	ru := &run{ID: newID(), Package: req.Package, Version: req.Version, changed: make(chan struct{})}
 	in, err := s.newInstaller(ru.add, ru.ID)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)
@@ -158,25 +147,14 @@ func (s *Server) apiInstall(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	go func() {
 		defer s.wg.Done()
+		// The installer shows secret options as markers (render.Marker)
+		// in the plan, the events, the errors and the result.
 		res, err := in.Run(s.ctx, installer.Request{Name: req.Package, Version: req.Version, Options: opts, AppID: req.AppID,
 			Timeout: req.timeout, OnFailure: req.OnFailure,
 			Confirm: func(_ context.Context, p *installer.Plan) (bool, error) {
-				ru.setPlan(red.plan(p))
+				ru.setPlan(p)
 				return true, nil
 			}})
-		if res != nil {
-			res.Plan = red.plan(res.Plan)
-			res.Error = red.text(res.Error)
-			for i := range res.Packages {
-				res.Packages[i].Error = red.text(res.Packages[i].Error)
-			}
-			for i := range res.Advice {
-				res.Advice[i] = red.text(res.Advice[i])
-			}
-		}
-		if err != nil {
-			err = errors.New(red.text(err.Error()))
-		}
 		ru.finish(res, err)
 	}()
 	writeJSON(w, http.StatusAccepted, map[string]string{"id": ru.ID, "url": "/installs/" + ru.ID})
