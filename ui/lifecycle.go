@@ -3,9 +3,12 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/universe-pm/universe/installer"
+	"github.com/universe-pm/universe/installer/render"
 )
 
 // installedPackage is a row of the installed services (the options it was
@@ -25,6 +28,9 @@ type installedPackage struct {
 	DependsOn  []string `json:"dependsOn"`
 	RequiredBy []string `json:"requiredBy"`
 	Install    string   `json:"install,omitempty"`
+	// SecretOptions are the JSON pointers of secret options universe
+	// stored redacted: an upgrade must be given their values again.
+	SecretOptions []string `json:"secretOptions"`
 }
 
 func (s *Server) apiInstalled(w http.ResponseWriter, r *http.Request) {
@@ -44,6 +50,10 @@ func (s *Server) apiInstalled(w http.ResponseWriter, r *http.Request) {
 			Name: p.Name, Version: p.Version, AppID: p.AppID, Group: p.Group, Apps: p.Apps,
 			Health: p.Health, Instances: p.Instances, Running: p.Running, Healthy: p.Healthy,
 			DependsOn: []string{}, RequiredBy: []string{}, Install: p.Install,
+			SecretOptions: render.RedactedOptions(p.Options),
+		}
+		if ip.SecretOptions == nil {
+			ip.SecretOptions = []string{}
 		}
 		if ip.Apps == nil {
 			ip.Apps = []string{}
@@ -134,6 +144,9 @@ type upgradeRequest struct {
 	// Version is the target version; the newest when empty.
 	Version string         `json:"version,omitempty"`
 	Options map[string]any `json:"options,omitempty"`
+	// Secrets are values for secret options by JSON pointer (those the
+	// installed package lists in secretOptions), set over Options.
+	Secrets map[string]string `json:"secrets,omitempty"`
 	// DryRun answers the plan and its Marathon JSON diff, changing nothing.
 	DryRun bool `json:"dryRun,omitempty"`
 }
@@ -154,7 +167,12 @@ func (s *Server) apiUpgrade(w http.ResponseWriter, r *http.Request) {
 	if req.DryRun {
 		ctx = r.Context()
 	}
-	res, err := in.Upgrade(ctx, installer.UpgradeRequest{Name: name, AppID: req.AppID, Version: req.Version, Options: req.Options, DryRun: req.DryRun})
+	opts, err := withSecrets(req.Options, req.Secrets)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	res, err := in.Upgrade(ctx, installer.UpgradeRequest{Name: name, AppID: req.AppID, Version: req.Version, Options: opts, DryRun: req.DryRun})
 	// The installer hides secret options in the plan's diff and Marathon
 	// JSON (render.Marker).
 	if err != nil {
@@ -173,4 +191,37 @@ func (s *Server) apiUpgrade(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// withSecrets returns options with each secret value set at its JSON
+// pointer, objects created on the way.
+func withSecrets(options map[string]any, secrets map[string]string) (map[string]any, error) {
+	if len(secrets) == 0 {
+		return options, nil
+	}
+	out := render.Merge(map[string]any{}, options)
+	for _, ptr := range sortedKeys(secrets) {
+		toks := strings.Split(ptr, "/")
+		if ptr == "" || toks[0] != "" {
+			return nil, fmt.Errorf(`request body: "secrets": %q is not a JSON pointer to an option`, ptr)
+		}
+		cur := out
+		for i, t := range toks[1:] {
+			t = strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
+			if i == len(toks)-2 {
+				cur[t] = secrets[ptr]
+				break
+			}
+			next, ok := cur[t].(map[string]any)
+			if !ok {
+				if _, exists := cur[t]; exists {
+					return nil, fmt.Errorf(`request body: "secrets": %s runs through a value that is not an object`, ptr)
+				}
+				next = map[string]any{}
+				cur[t] = next
+			}
+			cur = next
+		}
+	}
+	return out, nil
 }

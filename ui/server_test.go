@@ -302,41 +302,89 @@ func selectedTree(t *testing.T, name string) *repo.Tree {
 	return tree
 }
 
-// secretTree is the built-in repository with a zookeeper whose
-// service.password is a secret that the template puts into env.
+// secretTree is the built-in repository with zookeepers 3.9.2 and 3.9.3
+// whose service.password is a secret that the template puts into env.
 func secretTree(t *testing.T) *repo.Tree {
 	t.Helper()
 	m := fstest.MapFS{}
 	src := packages.FS()
-	err := fs.WalkDir(src, "Z/zookeeper/300", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+	for _, rel := range []string{"200", "300"} {
+		dir := "Z/zookeeper/" + rel
+		err := fs.WalkDir(src, dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := fs.ReadFile(src, path)
+			m[path] = &fstest.MapFile{Data: data}
 			return err
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		data, err := fs.ReadFile(src, path)
-		m[path] = &fstest.MapFile{Data: data}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfgPath := "Z/zookeeper/300/config.json"
-	cfg := m[cfgPath].Data
-	cfg = bytes.Replace(cfg, []byte(`"properties": {
+		cfg := m[dir+"/config.json"]
+		cfg.Data = bytes.Replace(cfg.Data, []byte(`"properties": {
         "name": {`), []byte(`"properties": {
         "password": {"type": "string", "description": "the ensemble's password", "media": {"type": "application/x-secret+string"}, "default": "default-pw-123"},
         "name": {`), 1)
-	if !bytes.Contains(cfg, []byte("password")) {
-		t.Fatal("secretTree: config.json not patched")
-	}
-	m[cfgPath].Data = cfg
-	tpl := "Z/zookeeper/300/marathon.json.mustache"
-	m[tpl].Data = bytes.Replace(m[tpl].Data, []byte(`"env": {`), []byte(`"env": {
+		if !bytes.Contains(cfg.Data, []byte("password")) {
+			t.Fatalf("secretTree: %s/config.json not patched", dir)
+		}
+		tpl := m[dir+"/marathon.json.mustache"]
+		tpl.Data = bytes.Replace(tpl.Data, []byte(`"env": {`), []byte(`"env": {
     "ZK_PASSWORD": "{{service.password}}",`), 1)
+	}
 	tree, err := repo.Load(context.Background(), m)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return tree
+}
+
+// TestUpgradeAsksForSecrets checks that an upgrade of a package installed
+// with a secret (stored redacted) says which secrets it needs, and goes
+// ahead with them, without echoing them.
+func TestUpgradeAsksForSecrets(t *testing.T) {
+	ts := newTestServerTree(t, 0, secretTree(t))
+	if w := ts.call(t, "POST", "/api/installs", `{"package":"zookeeper","version":"3.9.2","form":{"/service/password":"first-secret-value"}}`); w.Code != http.StatusAccepted {
+		t.Fatalf("install: %d %s", w.Code, w.Body.String())
+	}
+	ts.waitInstalled(t, "zookeeper")
+	res := decodeJSON[struct{ Packages []installedPackage }](t, ts.call(t, "GET", "/api/installed", ""))
+	if len(res.Packages) != 1 || strings.Join(res.Packages[0].SecretOptions, ",") != "/service/password" {
+		t.Fatalf("installed = %+v, want zookeeper with secretOptions /service/password", res.Packages)
+	}
+	// (Marathon refuses a change of mem for apps with persistent volumes:
+	// keep 3.9.2's.)
+	const keep = `"options":{"node":{"mem":2048}}`
+	for _, dry := range []string{`,"dryRun":true`, ``} {
+		w := ts.call(t, "POST", "/api/installed/zookeeper/upgrade", `{"version":"3.9.3",`+keep+dry+`}`)
+		if w.Code == 200 || !strings.Contains(w.Body.String(), "secret option service.password has no value") {
+			t.Errorf("upgrade%s without the secret = %d %s, want a refusal naming it", dry, w.Code, w.Body.String())
+		}
+	}
+	w := ts.call(t, "POST", "/api/installed/zookeeper/upgrade", `{"version":"3.9.3",`+keep+`,"dryRun":true,"secrets":{"/service/password":"second-secret-value"}}`)
+	if w.Code != 200 || strings.Contains(w.Body.String(), "second-secret-value") || !strings.Contains(w.Body.String(), `"diff"`) {
+		t.Errorf("upgrade dry run with the secret = %d %s", w.Code, w.Body.String())
+	}
+	w = ts.call(t, "POST", "/api/installed/zookeeper/upgrade", `{"version":"3.9.3",`+keep+`,"secrets":{"/service/password":"second-secret-value"}}`)
+	if w.Code != 200 || strings.Contains(w.Body.String(), "second-secret-value") {
+		t.Fatalf("upgrade with the secret = %d %s", w.Code, w.Body.String())
+	}
+	app, err := ts.mc.GetApp(context.Background(), "/zookeeper")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.Env["ZK_PASSWORD"] != "second-secret-value" || app.Labels["DCOS_PACKAGE_VERSION"] != "3.9.3" {
+		t.Errorf("after the upgrade env ZK_PASSWORD = %v, version %s", app.Env["ZK_PASSWORD"], app.Labels["DCOS_PACKAGE_VERSION"])
+	}
+	for body, want := range map[string]string{
+		`{"secrets":{"service/password":"x"}}`:                                    "not a JSON pointer",
+		`{"options":{"service":{"name":"zk"}},"secrets":{"/service/name/x":"x"}}`: "not an object",
+	} {
+		if w := ts.call(t, "POST", "/api/installed/zookeeper/upgrade", body); w.Code != 400 || !strings.Contains(w.Body.String(), want) {
+			t.Errorf("upgrade %s = %d %s, want 400 with %q", body, w.Code, w.Body.String(), want)
+		}
+	}
 }
 
 func TestSecretsNeverEchoed(t *testing.T) {

@@ -67,20 +67,45 @@ async function upgrade(p) {
   const sel = h('select', {id: 'upgrade-version'}, versions.map(v => h('option', {value: v, selected: v === target}, v + (v === p.version ? ' (installed)' : ''))));
   const diff = h('pre', {class: 'diff', id: 'upgrade-diff', tabindex: 0});
   const msg = h('p', {role: 'status', 'aria-live': 'polite'});
+  // Secret options universe stored redacted must be given again.
+  const findField = (fs, ptr) => {
+    for (const f of fs ?? []) {
+      if (f.pointer === ptr) return f;
+      const sub = findField(f.fields, ptr);
+      if (sub) return sub;
+    }
+    return null;
+  };
+  const secretInputs = (p.secretOptions ?? []).map((ptr, i) => {
+    const f = findField(info.body.form, ptr);
+    const input = h('input', {type: 'password', id: `upgrade-secret-${i}`, autocomplete: 'off', 'data-pointer': ptr,
+      'aria-describedby': 'upgrade-secrets-hint', oninput: () => previewSoon()});
+    return {ptr, input, row: h('div', {class: 'setting'}, h('label', {for: `upgrade-secret-${i}`}, (f?.label ?? ptr) + ' (secret)'), input)};
+  });
+  const secretsBox = secretInputs.length ? h('fieldset', {class: 'install-settings'}, h('legend', {}, 'Secret options'),
+    h('p', {class: 'hint', id: 'upgrade-secrets-hint'}, 'universe stores secrets redacted, so an upgrade needs them again.'),
+    secretInputs.map(x => x.row)) : null;
+  const secrets = () => Object.fromEntries(secretInputs.map(x => [x.ptr, x.input.value]));
+  let timer;
+  const previewSoon = () => { clearTimeout(timer); timer = setTimeout(preview, 300); };
   async function preview() {
     okBtn.disabled = true;
-    msg.textContent = 'Computing the changes…';
     diff.textContent = '';
-    const {ok, body} = await api(`/api/installed/${encodeURIComponent(p.name)}/upgrade`, {method: 'POST', body: {appId: p.appId, version: sel.value, dryRun: true}});
+    if (secretInputs.some(x => x.input.value === '')) {
+      msg.textContent = 'Enter the secret options to see the changes.';
+      return;
+    }
+    msg.textContent = 'Computing the changes…';
+    const {ok, body} = await api(`/api/installed/${encodeURIComponent(p.name)}/upgrade`, {method: 'POST', body: {appId: p.appId, version: sel.value, secrets: secrets(), dryRun: true}});
     if (!ok) { msg.textContent = body.error; return; }
     msg.textContent = `${body.plan.from} → ${body.plan.to}: the Marathon JSON changes below.`;
     diff.replaceChildren(...body.plan.diff.split('\n').map(l => h('span', {class: l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : ''}, l + '\n')));
     okBtn.disabled = false;
   }
   sel.addEventListener('change', preview);
-  ask(`Upgrade ${p.name}?`, [h('label', {for: 'upgrade-version'}, 'Version'), sel, msg, diff], 'Confirm upgrade', async () => {
+  ask(`Upgrade ${p.name}?`, [h('label', {for: 'upgrade-version'}, 'Version'), sel, secretsBox, msg, diff].filter(Boolean), 'Confirm upgrade', async () => {
     statusEl.textContent = `Upgrading ${p.name} to ${sel.value}…`;
-    const res = await api(`/api/installed/${encodeURIComponent(p.name)}/upgrade`, {method: 'POST', body: {appId: p.appId, version: sel.value}});
+    const res = await api(`/api/installed/${encodeURIComponent(p.name)}/upgrade`, {method: 'POST', body: {appId: p.appId, version: sel.value, secrets: secrets()}});
     statusEl.textContent = res.ok ? `Upgraded ${p.name} to ${sel.value}.` : `Upgrading ${p.name} failed: ${res.body.error}`;
   });
   preview();
