@@ -162,7 +162,7 @@ func (in *Installer) clusterState(ctx context.Context) (*clusterState, error) {
 
 // execute deploys the plan wave by wave within req.Timeout.
 func (in *Installer) execute(ctx context.Context, req *Request, plan *Plan, tr *tracker) error {
-	ctx, cancel := context.WithTimeoutCause(ctx, req.Timeout, fmt.Errorf("the install did not finish within --timeout %s", req.Timeout))
+	ctx, cancel := context.WithTimeoutCause(ctx, req.Timeout, fmt.Errorf("the install did not finish within its timeout of %s", req.Timeout))
 	defer cancel()
 	// Reused dependencies must be healthy before anything is built on them.
 	for i := range plan.Packages {

@@ -346,7 +346,7 @@ func (in *Installer) recheck(ctx context.Context, cur *Package, depIDs map[strin
 }
 
 func (in *Installer) applyUpgrade(ctx context.Context, req UpgradeRequest, plan *UpgradePlan) error {
-	ctx, cancel := context.WithTimeoutCause(ctx, req.Timeout, fmt.Errorf("the upgrade did not finish within --timeout %s", req.Timeout))
+	ctx, cancel := context.WithTimeoutCause(ctx, req.Timeout, fmt.Errorf("the upgrade did not finish within its timeout of %s", req.Timeout))
 	defer cancel()
 	mc := in.cfg.Marathon
 	in.event(Event{Type: "package", Package: plan.Name, Version: plan.To, AppID: plan.AppID, State: "deploying"})
