@@ -474,7 +474,8 @@ async function flow(page) {
 
 	await step(page, 'uninstalling hdfs warns that spark depends on it; Cancel keeps everything', async () => {
 		const row = page.locator('tr[data-package="hdfs"]');
-		await row.getByRole('button', { name: /^Uninstall\b/ }).click();
+		// Each row's buttons name their package for a screen reader.
+		await row.getByRole('button', { name: 'Uninstall hdfs', exact: true }).click();
 		const dialog = page.getByRole('dialog');
 		await dialog.getByRole('button', { name: /^Confirm uninstall/ }).waitFor().catch(() => fail('no "Confirm uninstall" in a dialog after Uninstall of hdfs'));
 		const warning = dialog.getByRole('alert');
@@ -491,7 +492,7 @@ async function flow(page) {
 
 	await step(page, 'upgrading spark shows the Marathon JSON diff, then 3.5.2 runs after confirming', async () => {
 		const row = page.locator('tr[data-package="spark"]');
-		await row.getByRole('button', { name: /^Upgrade\b/ }).click();
+		await row.getByRole('button', { name: 'Upgrade spark', exact: true }).click();
 		const dialog = page.getByRole('dialog');
 		const confirm = dialog.getByRole('button', { name: /^Confirm upgrade/ });
 		await confirm.waitFor().catch(() => fail('no "Confirm upgrade" in a dialog after Upgrade'));

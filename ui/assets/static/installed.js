@@ -128,8 +128,8 @@ async function load() {
     h('td', {class: 'c-running'}, `${p.running}/${p.instances}`), h('td', {class: 'c-healthy'}, `${p.healthy}/${p.instances}`),
     h('td', {}, p.dependsOn.join(', ') || '—'), h('td', {}, p.requiredBy.join(', ') || '—'),
     h('td', {class: 'row-actions'},
-      h('button', {type: 'button', onclick: () => upgrade(p)}, 'Upgrade'),
-      h('button', {type: 'button', onclick: () => uninstall(p)}, 'Uninstall')))));
+      h('button', {type: 'button', 'aria-label': `Upgrade ${p.name}`, onclick: () => upgrade(p)}, 'Upgrade'),
+      h('button', {type: 'button', 'aria-label': `Uninstall ${p.name}`, onclick: () => uninstall(p)}, 'Uninstall')))));
 }
 load();
 setInterval(() => { if (!dialog.open) load(); }, 5000);
