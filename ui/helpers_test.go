@@ -2,10 +2,6 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -55,9 +51,9 @@ func newTestServer(t testing.TB, speed float64) *testServer {
 // newTestServerTree is newTestServer over a given package tree.
 func newTestServerTree(t testing.TB, speed float64, tree *repo.Tree) *testServer {
 	t.Helper()
-	state := filepath.Join(t.TempDir(), "sandbox.json")
-	seedAgents(t, state, 8)
-	sb, err := sandbox.New(sandbox.Config{StatePath: state, Speed: speed})
+	// Agents shaped like a small DC/OS cluster's, as the CLI's sandbox.
+	sb, err := sandbox.New(sandbox.Config{Agents: 8, AgentCPUs: 8, AgentMem: 32768, AgentDisk: 262144,
+		AgentPortsFrom: 1025, AgentPortsTo: 32000, Speed: speed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,24 +81,6 @@ func newTestServerTree(t testing.TB, speed float64, tree *repo.Tree) *testServer
 	}
 	t.Cleanup(s.Close)
 	return &testServer{Server: s, sb: sb, mc: mc}
-}
-
-// seedAgents writes a sandbox state file with n agents of 8 cpus, 32 GiB
-// and DC/OS's port range.
-func seedAgents(t testing.TB, path string, n int) {
-	t.Helper()
-	var agents []map[string]any
-	for i := range n {
-		agents = append(agents, map[string]any{
-			"id": fmt.Sprintf("agent-S%d", i), "hostname": fmt.Sprintf("agent-%d.sandbox", i+1),
-			"region": "region-1", "zone": fmt.Sprintf("zone-%d", i%3+1),
-			"cpus": 8, "mem": 32768, "disk": 262144, "portsFrom": 1025, "portsTo": 32000,
-		})
-	}
-	data, _ := json.Marshal(map[string]any{"format": 1, "agents": agents})
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // snapshotEvents returns how many events the run has had.
