@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,12 +32,23 @@ func (s *Server) newInstaller(onEvent func(installer.Event), id string) (*instal
 	return installer.New(cfg)
 }
 
-// decodeBody decodes a JSON request body into v, refusing unknown fields.
+// errBodyTooLarge is wrapped by decodeBody's error for a body over maxBody.
+var errBodyTooLarge = errors.New("request body too large")
+
+// decodeBody decodes a JSON request body of at most maxBody bytes into v,
+// refusing unknown fields.
 func decodeBody(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return fmt.Errorf("content type %q: expected application/json", ct)
 	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return fmt.Errorf("request body: %w", err)
+	}
+	if len(data) > maxBody {
+		return fmt.Errorf("%w: over the limit of %d bytes", errBodyTooLarge, maxBody)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
@@ -46,6 +58,15 @@ func decodeBody(r *http.Request, v any) error {
 		return fmt.Errorf("request body: %w", err)
 	}
 	return nil
+}
+
+// bodyStatus is the HTTP status for a decodeBody error: 413 for a body
+// over the limit, else 400.
+func bodyStatus(err error) int {
+	if errors.Is(err, errBodyTooLarge) {
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusBadRequest
 }
 
 // statusOf maps library errors to HTTP statuses.
@@ -267,7 +288,7 @@ func (s *Server) apiRender(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var req installRequest
 	if err := decodeBody(r, &req); err != nil {
-		writeError(w, http.StatusBadRequest, err)
+		writeError(w, bodyStatus(err), err)
 		return
 	}
 	rev, _, opts, ferrs, err := s.prepare(ctx, &req)

@@ -90,7 +90,7 @@ type uninstallResponse struct {
 func (s *Server) apiUninstall(w http.ResponseWriter, r *http.Request) {
 	var req uninstallRequest
 	if err := decodeBody(r, &req); err != nil {
-		writeError(w, http.StatusBadRequest, err)
+		writeError(w, bodyStatus(err), err)
 		return
 	}
 	in, err := s.newInstaller(nil, "")
@@ -154,7 +154,7 @@ type upgradeRequest struct {
 func (s *Server) apiUpgrade(w http.ResponseWriter, r *http.Request) {
 	var req upgradeRequest
 	if err := decodeBody(r, &req); err != nil {
-		writeError(w, http.StatusBadRequest, err)
+		writeError(w, bodyStatus(err), err)
 		return
 	}
 	name := r.PathValue("name")

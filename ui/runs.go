@@ -111,7 +111,7 @@ func (s *Server) apiInstall(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var req installRequest
 	if err := decodeBody(r, &req); err != nil {
-		writeError(w, http.StatusBadRequest, err)
+		writeError(w, bodyStatus(err), err)
 		return
 	}
 	_, _, opts, ferrs, err := s.prepare(ctx, &req)

@@ -29,6 +29,9 @@ var assets embed.FS
 // server's per-process token in (the pages read it from a meta tag).
 const TokenHeader = "X-Universe-Token"
 
+// maxHeaderBytes bounds a request's headers (431 beyond it).
+const maxHeaderBytes = 64 << 10
+
 // Config is what the dashboard works with.
 type Config struct {
 	// Catalog lists and resolves packages across the configured
@@ -115,7 +118,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // open requests (event streams included) a moment to end. It does not
 // Close the Server.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	// No WriteTimeout: install progress streams for as long as an install
+	// runs; request bodies are bounded by decodeBody.
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: maxHeaderBytes,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -808,5 +809,40 @@ func TestCloseInterruptsInstalls(t *testing.T) {
 	}
 	if w := ts.call(t, "POST", "/api/installs", `{"package":"zookeeper"}`); w.Code != http.StatusServiceUnavailable {
 		t.Errorf("install after Close = %d, want 503", w.Code)
+	}
+}
+
+// TestRequestLimits: a body over maxBody is refused with 413 and a message
+// naming the limit, not read as truncated JSON; the server's header limit
+// is set.
+func TestRequestLimits(t *testing.T) {
+	ts := newTestServer(t, 0)
+	big := `{"package":"zookeeper","options":{"x":"` + strings.Repeat("a", maxBody) + `"}}`
+	w := ts.call(t, "POST", "/api/render", big)
+	if w.Code != http.StatusRequestEntityTooLarge || !strings.Contains(w.Body.String(), fmt.Sprintf("over the limit of %d bytes", maxBody)) {
+		t.Errorf("POST /api/render with %d bytes = %d %s, want 413 naming the limit", len(big), w.Code, w.Body.String())
+	}
+	if w := ts.call(t, "POST", "/api/render", `{"package":"zookeeper"}`); w.Code != http.StatusOK {
+		t.Errorf("POST /api/render after it = %d %s", w.Code, w.Body.String())
+	}
+
+	// Headers over maxHeaderBytes, through Serve's http.Server.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ts.Server.Serve(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/api/cluster", nil)
+	req.Header.Set("X-Padding", strings.Repeat("p", 2*maxHeaderBytes))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("GET with %d bytes of headers = %d, want 431", 2*maxHeaderBytes, resp.StatusCode)
 	}
 }
