@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/universe-pm/universe/internal/pubtest"
 	"github.com/universe-pm/universe/repo/serve"
 )
 
@@ -15,7 +16,7 @@ func TestPublishInstallYankSandbox(t *testing.T) {
 	dir := lifecycleIsolate(t)
 	tree := pubTree(t)
 	src := filepath.Join(dir, "src")
-	writeFiles(t, src, pubRevision("alpha", "1.2.0", `"upgradesFrom": ["1.1.0"],`))
+	writeFiles(t, src, pubtest.Revision("alpha", "1.2.0", `"upgradesFrom": ["1.1.0"],`))
 	out := filepath.Join(dir, "out")
 	if code, stdout, stderr := lifecycleRun(t, "publish "+src+" --packages "+tree+" --index-out "+out); code != 0 {
 		t.Fatalf("publish = %d\n%s%s", code, stdout, stderr)

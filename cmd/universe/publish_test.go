@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -10,48 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/universe-pm/universe/internal/pubtest"
 	"github.com/universe-pm/universe/repo"
 	"github.com/universe-pm/universe/repo/index"
 	"github.com/universe-pm/universe/repo/serve"
 )
-
-// pubRevision returns the files of a small valid 6.0 revision; extra is
-// spliced into package.json.
-func pubRevision(name, version, extra string) map[string]string {
-	return map[string]string{
-		"package.json": fmt.Sprintf(`{
-  "packagingVersion": "6.0",
-  "name": %q,
-  "version": %q,
-  %s
-  "maintainer": "m@example.com",
-  "description": "a test package",
-  "tags": ["test"]
-}
-`, name, version, extra),
-		"config.json": `{
-  "type": "object",
-  "properties": {
-    "service": {
-      "type": "object",
-      "description": "service",
-      "properties": {
-        "name": {"type": "string", "description": "the app id", "default": "` + name + `"}
-      }
-    }
-  }
-}
-`,
-		"marathon.json.mustache": `{
-  "id": "{{service.name}}",
-  "cmd": "sleep 1000",
-  "cpus": 0.1,
-  "mem": 32,
-  "instances": 1
-}
-`,
-	}
-}
 
 func writeFiles(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
@@ -71,8 +33,8 @@ func pubTree(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	for rd, files := range map[string]map[string]string{
-		"A/alpha/0":   pubRevision("alpha", "1.0.0", ""),
-		"A/alpha/100": pubRevision("alpha", "1.1.0", `"upgradesFrom": ["1.0.0"],`),
+		"A/alpha/0":   pubtest.Revision("alpha", "1.0.0", ""),
+		"A/alpha/100": pubtest.Revision("alpha", "1.1.0", `"upgradesFrom": ["1.0.0"],`),
 	} {
 		for n, d := range files {
 			writeFiles(t, dir, map[string]string{rd + "/" + n: d})
@@ -86,7 +48,7 @@ func TestPublishEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	tree := pubTree(t)
 	src := filepath.Join(dir, "src")
-	writeFiles(t, src, pubRevision("alpha", "1.2.0", `"upgradesFrom": ["1.1.0"],`))
+	writeFiles(t, src, pubtest.Revision("alpha", "1.2.0", `"upgradesFrom": ["1.1.0"],`))
 	out := filepath.Join(dir, "out")
 
 	// A dry run writes nothing.
@@ -173,7 +135,7 @@ func TestPublishRefusals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tree := pubTree(t)
 			src := filepath.Join(t.TempDir(), "src")
-			writeFiles(t, src, pubRevision("alpha", tt.version, tt.extra))
+			writeFiles(t, src, pubtest.Revision("alpha", tt.version, tt.extra))
 			_, stderr, code := runCmd(t, "publish "+src+" --packages "+tree+" "+tt.flags)
 			if code != tt.code || !strings.Contains(stderr, tt.stderr) {
 				t.Errorf("publish %s %s = %d, want %d with %q\n%s", tt.version, tt.flags, code, tt.code, tt.stderr, stderr)
@@ -200,7 +162,7 @@ func TestValidateAgainst(t *testing.T) {
 		t.Fatalf("validate --against an unchanged tree = %d\n%s", code, stdout)
 	}
 	// A new revision is fine.
-	writeFiles(t, filepath.Join(tree, "A", "alpha", "200"), pubRevision("alpha", "1.2.0", `"upgradesFrom": ["1.1.0"],`))
+	writeFiles(t, filepath.Join(tree, "A", "alpha", "200"), pubtest.Revision("alpha", "1.2.0", `"upgradesFrom": ["1.1.0"],`))
 	if stdout, _, code := runCmd(t, "validate --against "+filepath.Join(out, "index.json")+" "+tree); code != 0 {
 		t.Fatalf("validate --against with a new revision = %d\n%s", code, stdout)
 	}

@@ -1,51 +1,12 @@
 package publish
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 )
-
-// revFiles returns the files of a small valid 6.0 revision; extra is
-// spliced into package.json (e.g. `"upgradesFrom": ["1.0.0"],`).
-func revFiles(name, version, extra string) map[string]string {
-	return map[string]string{
-		"package.json": fmt.Sprintf(`{
-  "packagingVersion": "6.0",
-  "name": %q,
-  "version": %q,
-  %s
-  "maintainer": "m@example.com",
-  "description": "a test package",
-  "tags": ["test"]
-}
-`, name, version, extra),
-		"config.json": `{
-  "type": "object",
-  "properties": {
-    "service": {
-      "type": "object",
-      "description": "service",
-      "properties": {
-        "name": {"type": "string", "description": "the app id", "default": "` + name + `"}
-      }
-    }
-  }
-}
-`,
-		"marathon.json.mustache": `{
-  "id": "{{service.name}}",
-  "cmd": "sleep 1000",
-  "cpus": 0.1,
-  "mem": 32,
-  "instances": 1
-}
-`,
-	}
-}
 
 // srcFS returns a revision's files as a source directory.
 func srcFS(files map[string]string) fstest.MapFS {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/universe-pm/universe/internal/pubtest"
 	"github.com/universe-pm/universe/repo"
 )
 
@@ -17,10 +18,10 @@ import (
 // 1.0.0 (0) which needs beta below 2.
 func baseTree(t *testing.T) string {
 	return writeTree(t, map[string]map[string]string{
-		"A/alpha/0":   revFiles("alpha", "1.0.0", ""),
-		"A/alpha/100": revFiles("alpha", "1.1.0", `"upgradesFrom": ["1.0.0"],`),
-		"B/beta/0":    revFiles("beta", "2.0.0", ""),
-		"G/gamma/0":   revFiles("gamma", "1.0.0", `"dependencies": [{"name": "beta", "version": "<2.0.0"}],`),
+		"A/alpha/0":   pubtest.Revision("alpha", "1.0.0", ""),
+		"A/alpha/100": pubtest.Revision("alpha", "1.1.0", `"upgradesFrom": ["1.0.0"],`),
+		"B/beta/0":    pubtest.Revision("beta", "2.0.0", ""),
+		"G/gamma/0":   pubtest.Revision("gamma", "1.0.0", `"dependencies": [{"name": "beta", "version": "<2.0.0"}],`),
 	})
 }
 
@@ -74,7 +75,7 @@ func TestReleaseChecks(t *testing.T) {
 			if name == "" {
 				name = "alpha"
 			}
-			res, err := Plan(context.Background(), repo.DirFS(dir), srcFS(revFiles(name, tt.version, tt.extra)), tt.opts)
+			res, err := Plan(context.Background(), repo.DirFS(dir), srcFS(pubtest.Revision(name, tt.version, tt.extra)), tt.opts)
 			if err != nil {
 				t.Fatalf("Plan: %v", err)
 			}
@@ -160,7 +161,7 @@ func TestPatchSlot(t *testing.T) {
 func TestWrite(t *testing.T) {
 	ctx := context.Background()
 	dir := baseTree(t)
-	files := revFiles("alpha", "1.2.0", `"upgradesFrom": ["1.1.0"],`)
+	files := pubtest.Revision("alpha", "1.2.0", `"upgradesFrom": ["1.1.0"],`)
 	res, err := Plan(ctx, repo.DirFS(dir), srcFS(files), Options{})
 	if err != nil || !res.OK() {
 		t.Fatalf("Plan: %v\n%s", err, rulesOf(res))
@@ -189,7 +190,7 @@ func TestWrite(t *testing.T) {
 func TestWriteFailureLeavesNothing(t *testing.T) {
 	ctx := context.Background()
 	dir := baseTree(t)
-	res, err := Plan(ctx, repo.DirFS(dir), srcFS(revFiles("alpha", "1.2.0", `"upgradesFrom": ["1.1.0"],`)), Options{})
+	res, err := Plan(ctx, repo.DirFS(dir), srcFS(pubtest.Revision("alpha", "1.2.0", `"upgradesFrom": ["1.1.0"],`)), Options{})
 	if err != nil || !res.OK() {
 		t.Fatalf("Plan: %v\n%s", err, rulesOf(res))
 	}
@@ -219,7 +220,7 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 func TestWriteRefusesInvalid(t *testing.T) {
 	ctx := context.Background()
 	dir := baseTree(t)
-	res, err := Plan(ctx, repo.DirFS(dir), srcFS(revFiles("alpha", "1.1.0", `"upgradesFrom": ["1.0.0"],`)), Options{Release: 300})
+	res, err := Plan(ctx, repo.DirFS(dir), srcFS(pubtest.Revision("alpha", "1.1.0", `"upgradesFrom": ["1.0.0"],`)), Options{Release: 300})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/universe-pm/universe/internal/pubtest"
 	"github.com/universe-pm/universe/repo"
 	"github.com/universe-pm/universe/repo/index"
 )
@@ -28,7 +29,7 @@ func TestReleased(t *testing.T) {
 			os.WriteFile(p, []byte(strings.ReplaceAll(string(b), "\n  ", "\n\t")), 0o644)
 		}, nil},
 		{"new revision", func(t *testing.T, dir string) {
-			writeRev(t, dir, "A/alpha/200", revFiles("alpha", "1.2.0", `"upgradesFrom": ["1.1.0"],`))
+			writeRev(t, dir, "A/alpha/200", pubtest.Revision("alpha", "1.2.0", `"upgradesFrom": ["1.1.0"],`))
 		}, nil},
 		{"description changed", func(t *testing.T, dir string) {
 			p := filepath.Join(dir, "A/alpha/100/package.json")
